@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The core state machine: the only owner of path and group state
+ * (dm-multipath semantics). Everything that changes a path's or a group's
+ * state goes through these functions.
+ *
+ * Locking: one mutex, core->lock, protects every [core] field of paths,
+ * groups and the queue. It is a leaf lock: nothing else is taken while it
+ * is held, and queued I/O is resumed only after it is dropped.
+ */
+#ifndef MPATHFS_CORE_H
+#define MPATHFS_CORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpathfs/config.h"
+#include "mpathfs/path.h"
+
+/* An I/O parked while no path is usable; resumed with 0 (map again) or -EIO. */
+struct mp_qentry {
+	struct mp_qentry *next;
+	void (*resume)(struct mp_qentry *qe, int err);
+};
+
+struct mp_core {
+	pthread_mutex_t lock;
+
+	struct mp_group **groups;	/* config order: groups[i]->num == i + 1 */
+	unsigned nr_groups;
+	struct mp_path **paths;		/* config order */
+	unsigned nr_paths;
+
+	struct mp_group *current_pg;
+	struct mp_group *next_pg;	/* set by switch_group */
+	struct mp_path *current_path;
+	unsigned repeat_left;
+	unsigned nr_valid_paths;
+
+	int no_path_retry;		/* config value */
+	bool queue_if_no_path;		/* in force now */
+	uint64_t no_path_deadline_ns;	/* no_path_retry N: 0 = none pending */
+	uint64_t failback_deadline_ns;	/* failback N seconds: 0 = none pending */
+	uint64_t polling_interval_ns;
+	int failback;
+	bool shutting_down;
+
+	struct mp_qentry *q_head, **q_tail;
+	unsigned nr_queued;
+
+	unsigned pg_init_count;
+	uint64_t nr_group_switches;
+	uint64_t nr_path_failures;
+
+	/* Called (without the lock) when a deadline appears: wakes the admin thread. */
+	void (*kick)(void *arg);
+	void *kick_arg;
+};
+
+/*
+ * Build groups and paths from cfg. devs[i] is the opened device of
+ * cfg->paths[i] (ownership of the fds stays with the caller).
+ */
+int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
+		 const struct mp_path_dev *devs, char *err, size_t errlen);
+void mp_core_destroy(struct mp_core *c);
+
+void mp_core_lock(struct mp_core *c);
+void mp_core_unlock(struct mp_core *c);
+
+/*
+ * Choose a path for an I/O of nr_bytes. Returns 0 with *out set and the I/O
+ * accounted as started; 1 if no path is usable and the I/O was queued (qe
+ * will be resumed); -EIO if it must fail now.
+ */
+int mp_core_map_io(struct mp_core *c, size_t nr_bytes, struct mp_qentry *qe,
+		   struct mp_path **out);
+
+/* The I/O started by mp_core_map_io() ended (successfully or not). */
+void mp_core_end_io(struct mp_core *c, struct mp_path *p, size_t nr_bytes,
+		    uint64_t latency_ns);
+
+/* Is err a path error (fail the path, re-drive) rather than the storage's? */
+bool mp_core_is_path_error(int err);
+
+/* Admin operations; return 0 or -errno (-EALREADY if nothing changed). */
+int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason);
+int mp_core_reinstate_path(struct mp_core *c, struct mp_path *p, const char *reason);
+int mp_core_bypass_group(struct mp_core *c, struct mp_group *g, bool bypass);
+int mp_core_switch_group(struct mp_core *c, struct mp_group *g);
+void mp_core_set_queue_if_no_path(struct mp_core *c, bool queue);
+
+/* Apply time-driven policy (no_path_retry N, deferred failback). */
+void mp_core_tick(struct mp_core *c, uint64_t now_ns);
+/* Earliest time mp_core_tick() has work, or 0 for none. */
+uint64_t mp_core_next_deadline(struct mp_core *c);
+
+/* Stop queueing: fail every queued and future no-path I/O. */
+void mp_core_shutdown(struct mp_core *c);
+
+/* Lookups by name or device (path), by number or name (group); NULL if none. */
+struct mp_path *mp_core_find_path(struct mp_core *c, const char *key);
+struct mp_group *mp_core_find_group(struct mp_core *c, const char *key);
+
+#endif

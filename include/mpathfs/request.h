@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Requests: one user read, write, flush, discard or write-zeroes on the
+ * multipath device, turned into aligned path I/O. Owns bounce buffers,
+ * splitting, short-I/O continuation, read-modify-write for unaligned writes
+ * (serialised by the range lock), re-drive on path errors and queueing.
+ *
+ * Locking (order: none of these nest):
+ *   dev->budget_mu  - bounce-buffer memory budget and live request count
+ *   dev->rl.mu      - range lock (range-lock.h)
+ *   dev->core.lock  - core state (core.h)
+ */
+#ifndef MPATHFS_REQUEST_H
+#define MPATHFS_REQUEST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpathfs/core.h"
+#include "mpathfs/io-engine.h"
+#include "mpathfs/range-lock.h"
+
+/* Largest single path I/O; bigger requests are split. */
+#define MP_MAX_SEGMENT (1u << 20)
+
+struct mp_dev {
+	struct mp_core core;
+	struct mp_engine *engine;
+	uint64_t size;			/* bytes, the smallest path's */
+	unsigned align;			/* largest logical block size of any path */
+	struct mp_range_lock rl;
+
+	pthread_mutex_t budget_mu;
+	pthread_cond_t budget_cv;
+	uint64_t budget_used, budget_limit;	/* bytes of bounce buffers */
+	unsigned nr_live;			/* requests not yet freed */
+};
+
+struct mp_req;
+
+struct mp_seg {
+	struct mp_eio eio;
+	struct mp_req *req;
+	struct mp_path *path;		/* while mapped */
+	struct mp_qentry qe;
+	uint64_t off;			/* device offset of the segment */
+	size_t len;
+	size_t done;			/* bytes completed so far (short I/O) */
+	char *buf;
+	uint64_t start_ns;
+	enum mp_io_op op;
+};
+
+struct mp_req {
+	struct mp_dev *dev;
+	enum mp_io_op op;
+	uint64_t off;			/* user range */
+	size_t len;
+	uint64_t aoff;			/* aligned range */
+	size_t alen;
+	char *buf;			/* aligned bounce buffer of alen bytes */
+	char *edge;			/* RMW scratch: head and tail blocks */
+	size_t budget;			/* bytes charged to the budget */
+	int phase;
+	int err;
+	unsigned pending;		/* [atomic] segments not yet finished */
+	struct mp_range range;
+	bool range_held;
+	void (*complete)(struct mp_req *r, int err);
+	void *priv;			/* the front end's */
+	unsigned nr_segs;
+	struct mp_seg *segs;
+};
+
+int mp_dev_init(struct mp_dev *dev, struct mp_engine *engine,
+		uint64_t size, unsigned align, uint64_t budget_bytes);
+/* Waits until every request has been freed. */
+void mp_dev_drain(struct mp_dev *dev);
+void mp_dev_destroy(struct mp_dev *dev);
+
+/*
+ * Make a request for [off, off+len). Blocks while the bounce-buffer budget
+ * is exhausted (backpressure). complete(r, err) is called exactly once after
+ * mp_req_submit(), from an engine thread or the submitter; the front end
+ * then replies and calls mp_req_free(). For a write, copy the data into
+ * mp_req_data() before submitting; for a read, the data is there on success.
+ * Returns NULL on allocation failure.
+ */
+struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
+			  size_t len, void (*complete)(struct mp_req *, int),
+			  void *priv);
+void *mp_req_data(struct mp_req *r);
+void mp_req_submit(struct mp_req *r);
+void mp_req_free(struct mp_req *r);
+
+/* Checks shared by every front end: 0, or -EINVAL / -ENOSPC / -EFBIG. */
+int mp_req_check_range(const struct mp_dev *dev, enum mp_io_op op,
+		       uint64_t off, size_t *len);
+
+#endif

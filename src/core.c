@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The core state machine: paths, priority groups, group choice, failback,
+ * and what happens to I/O when no path is usable. dm-mpath.c's
+ * choose_pgpath() is the model: keep the current group until it has no
+ * usable path, then walk the groups best first, skipping bypassed groups on
+ * the first pass and trying only them on the second.
+ *
+ * Locking: core->lock (a leaf) protects every [core] field of paths and
+ * groups, the group choice and the queue. Queued I/O is detached under the
+ * lock and resumed after it is dropped, because resuming submits I/O.
+ * Selector ops run under the lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpathfs/core.h"
+#include "mpathfs/log.h"
+#include "mpathfs/util.h"
+
+void mp_core_lock(struct mp_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+}
+
+void mp_core_unlock(struct mp_core *c)
+{
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Strictly better group to use: higher priority, then earlier in config. */
+static bool group_better(const struct mp_group *a, const struct mp_group *b)
+{
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	return a->num < b->num;
+}
+
+/*
+ * The n-th group in walk order (best first). Groups are few (<= 32), so a
+ * selection scan beats keeping a sorted copy in step with priority changes.
+ */
+static struct mp_group *group_by_rank(struct mp_core *c, unsigned rank)
+{
+	struct mp_group *prev = NULL, *best;
+	unsigned r, i;
+
+	for (r = 0; r <= rank; r++) {
+		best = NULL;
+		for (i = 0; i < c->nr_groups; i++) {
+			struct mp_group *g = c->groups[i];
+
+			if (prev && !group_better(prev, g))
+				continue;
+			if (!best || group_better(g, best))
+				best = g;
+		}
+		if (!best)
+			return NULL;
+		prev = best;
+	}
+	return prev;
+}
+
+static struct mp_path *choose_in_group(struct mp_core *c, struct mp_group *g,
+				       size_t nr_bytes)
+{
+	struct mp_path *p;
+	unsigned repeat = 1;
+
+	if (!g->nr_active)
+		return NULL;
+	p = g->ps.ops->select_path(&g->ps, nr_bytes, &repeat);
+	if (!p)
+		return NULL;
+	if (c->current_pg != g) {
+		if (c->current_pg)
+			c->nr_group_switches++;
+		mp_notice("group %u (%s) is now active", g->num, g->name);
+		c->current_pg = g;
+	}
+	c->current_path = p;
+	c->repeat_left = repeat ? repeat - 1 : 0;
+	return p;
+}
+
+static struct mp_path *choose_path(struct mp_core *c, size_t nr_bytes)
+{
+	struct mp_path *p;
+	unsigned pass, rank;
+
+	if (!c->nr_valid_paths)
+		return NULL;
+
+	p = c->current_path;
+	if (p && c->repeat_left && p->active && !c->next_pg) {
+		c->repeat_left--;
+		return p;
+	}
+
+	if (c->next_pg) {
+		struct mp_group *g = c->next_pg;
+
+		c->next_pg = NULL;
+		p = choose_in_group(c, g, nr_bytes);
+		if (p)
+			return p;
+	}
+
+	if (c->current_pg) {
+		p = choose_in_group(c, c->current_pg, nr_bytes);
+		if (p)
+			return p;
+	}
+
+	for (pass = 0; pass < 2; pass++) {
+		struct mp_group *g;
+
+		for (rank = 0; (g = group_by_rank(c, rank)); rank++) {
+			if (g->bypassed != (pass == 1))
+				continue;
+			p = choose_in_group(c, g, nr_bytes);
+			if (p)
+				return p;
+		}
+	}
+	c->current_pg = NULL;
+	c->current_path = NULL;
+	return NULL;
+}
+
+/* The group failback would pick now: best non-bypassed group with a path. */
+static struct mp_group *failback_target(struct mp_core *c)
+{
+	struct mp_group *g;
+	unsigned rank;
+
+	for (rank = 0; (g = group_by_rank(c, rank)); rank++)
+		if (!g->bypassed && g->nr_active)
+			return g;
+	return NULL;
+}
+
+static void failback_now(struct mp_core *c)
+{
+	struct mp_group *g = failback_target(c);
+
+	if (!g || g == c->current_pg)
+		return;
+	mp_notice("failback to group %u (%s)", g->num, g->name);
+	c->next_pg = g;
+	c->current_path = NULL;
+}
+
+static bool queueing(const struct mp_core *c)
+{
+	return c->queue_if_no_path && !c->shutting_down;
+}
+
+/* Detach the queue; the caller resumes it after unlocking. */
+static struct mp_qentry *take_queue(struct mp_core *c)
+{
+	struct mp_qentry *q = c->q_head;
+
+	c->q_head = NULL;
+	c->q_tail = &c->q_head;
+	c->nr_queued = 0;
+	return q;
+}
+
+static void resume_queue(struct mp_qentry *q, int err)
+{
+	while (q) {
+		struct mp_qentry *next = q->next;
+
+		q->next = NULL;
+		q->resume(q, err);
+		q = next;
+	}
+}
+
+static void kick(struct mp_core *c)
+{
+	if (c->kick)
+		c->kick(c->kick_arg);
+}
+
+int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
+		 const struct mp_path_dev *devs, char *err, size_t errlen)
+{
+	unsigned i;
+	int r = -ENOMEM;
+
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->q_tail = &c->q_head;
+	c->no_path_retry = cfg->no_path_retry;
+	c->queue_if_no_path = cfg->no_path_retry != MP_NO_PATH_RETRY_FAIL;
+	c->polling_interval_ns = (uint64_t)cfg->polling_interval * 1000000000ull;
+	c->failback = cfg->failback;
+
+	c->groups = calloc(cfg->nr_groups, sizeof(*c->groups));
+	c->paths = calloc(cfg->nr_paths, sizeof(*c->paths));
+	if (!c->groups || !c->paths)
+		goto fail;
+
+	for (i = 0; i < cfg->nr_groups; i++) {
+		const struct mp_config_group *cg = &cfg->groups[i];
+		const char *sel = cg->selector[0] ? cg->selector : cfg->path_selector;
+		struct mp_group *g = calloc(1, sizeof(*g));
+
+		if (!g)
+			goto fail;
+		c->groups[c->nr_groups++] = g;
+		snprintf(g->name, sizeof(g->name), "%s", cg->name);
+		g->num = i + 1;
+		g->priority = cg->priority;
+		g->ps.ops = mp_selector_find(sel);
+		g->ps.rr_min_io = cfg->rr_min_io;
+		if (!g->ps.ops) {
+			snprintf(err, errlen, "group %s: unknown selector '%s'", g->name, sel);
+			r = -EINVAL;
+			goto fail;
+		}
+		r = g->ps.ops->create(&g->ps);
+		if (r < 0) {
+			g->ps.ops = NULL;
+			goto fail;
+		}
+		g->paths = calloc(cfg->nr_paths, sizeof(*g->paths));
+		if (!g->paths) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+
+	for (i = 0; i < cfg->nr_paths; i++) {
+		const struct mp_config_path *cp = &cfg->paths[i];
+		int gi = mp_config_group_index(cfg, cp->group[0] ? cp->group : "default");
+		struct mp_path *p = calloc(1, sizeof(*p));
+		struct mp_group *g;
+
+		if (!p) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		c->paths[c->nr_paths++] = p;
+		if (gi < 0) {
+			snprintf(err, errlen, "path %s: no group '%s'", cp->name, cp->group);
+			r = -EINVAL;
+			goto fail;
+		}
+		g = c->groups[gi];
+		snprintf(p->name, sizeof(p->name), "%s", cp->name);
+		snprintf(p->device, sizeof(p->device), "%s", cp->device);
+		p->weight = cp->weight;
+		p->dev = devs[i];
+		p->group = g;
+		r = g->ps.ops->add_path(&g->ps, p, p->weight);
+		if (r < 0)
+			goto fail;
+		g->paths[g->nr_paths++] = p;
+		p->active = true;
+		g->nr_active++;
+		c->nr_valid_paths++;
+	}
+	return 0;
+
+fail:
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	mp_core_destroy(c);
+	return r;
+}
+
+void mp_core_destroy(struct mp_core *c)
+{
+	unsigned i, j;
+
+	for (i = 0; i < c->nr_groups; i++) {
+		struct mp_group *g = c->groups[i];
+
+		if (g->ps.ops) {
+			for (j = 0; j < g->nr_paths; j++)
+				g->ps.ops->remove_path(&g->ps, g->paths[j]);
+			g->ps.ops->destroy(&g->ps);
+		}
+		free(g->paths);
+		free(g);
+	}
+	for (i = 0; i < c->nr_paths; i++)
+		free(c->paths[i]);
+	free(c->groups);
+	free(c->paths);
+	c->groups = NULL;
+	c->paths = NULL;
+	c->nr_groups = c->nr_paths = 0;
+	pthread_mutex_destroy(&c->lock);
+}
+
+int mp_core_map_io(struct mp_core *c, size_t nr_bytes, struct mp_qentry *qe,
+		   struct mp_path **out)
+{
+	struct mp_path *p;
+
+	mp_core_lock(c);
+	p = choose_path(c, nr_bytes);
+	if (p) {
+		p->inflight_ios++;
+		p->inflight_bytes += nr_bytes;
+		if (p->group->ps.ops->start_io)
+			p->group->ps.ops->start_io(&p->group->ps, p, nr_bytes);
+		mp_core_unlock(c);
+		*out = p;
+		return 0;
+	}
+	if (queueing(c)) {
+		qe->next = NULL;
+		*c->q_tail = qe;
+		c->q_tail = &qe->next;
+		c->nr_queued++;
+		mp_core_unlock(c);
+		return 1;
+	}
+	mp_core_unlock(c);
+	return -EIO;
+}
+
+void mp_core_end_io(struct mp_core *c, struct mp_path *p, size_t nr_bytes,
+		    uint64_t latency_ns)
+{
+	mp_core_lock(c);
+	p->inflight_ios--;
+	p->inflight_bytes -= nr_bytes;
+	if (p->group->ps.ops->end_io)
+		p->group->ps.ops->end_io(&p->group->ps, p, nr_bytes, latency_ns);
+	mp_core_unlock(c);
+}
+
+/*
+ * As dm-mpath's noretry_error(): errors that the storage itself returns
+ * (medium, target, space, protection, unsupported, invalid request) go back
+ * to the caller; any other error is the path's.
+ */
+bool mp_core_is_path_error(int err)
+{
+	switch (-err) {
+	case ENODATA:
+	case EREMOTEIO:
+	case ENOSPC:
+	case EDQUOT:
+	case EILSEQ:
+	case EOPNOTSUPP:
+	case EINVAL:
+	case EFBIG:
+		return false;
+	default:
+		return true;
+	}
+}
+
+int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason)
+{
+	struct mp_group *g = p->group;
+	struct mp_qentry *q = NULL;
+	bool kicked = false;
+
+	mp_core_lock(c);
+	if (!p->active) {
+		mp_core_unlock(c);
+		return -EALREADY;
+	}
+	p->active = false;
+	p->fail_count++;
+	g->nr_active--;
+	c->nr_valid_paths--;
+	c->nr_path_failures++;
+	g->ps.ops->fail_path(&g->ps, p);
+	if (c->current_path == p)
+		c->current_path = NULL;
+	if (!g->nr_active && c->current_pg == g)
+		c->current_pg = NULL;
+	mp_notice("path %s (%s) failed: %s; %u of %u paths usable, fail_count %u",
+		  p->name, p->device, reason, c->nr_valid_paths, c->nr_paths,
+		  p->fail_count);
+	if (!c->nr_valid_paths) {
+		if (c->no_path_retry > 0 && c->queue_if_no_path) {
+			c->no_path_deadline_ns = mp_now_ns() +
+				(uint64_t)c->no_path_retry * c->polling_interval_ns;
+			kicked = true;
+			mp_notice("no usable path: queueing I/O for %d checker intervals",
+				  c->no_path_retry);
+		} else if (queueing(c)) {
+			mp_notice("no usable path: queueing I/O until a path returns");
+		} else {
+			mp_notice("no usable path: failing I/O");
+			q = take_queue(c);
+		}
+	}
+	mp_core_unlock(c);
+	resume_queue(q, -EIO);
+	if (kicked)
+		kick(c);
+	return 0;
+}
+
+int mp_core_reinstate_path(struct mp_core *c, struct mp_path *p, const char *reason)
+{
+	struct mp_group *g = p->group;
+	struct mp_qentry *q;
+	bool first_in_group, kicked = false;
+
+	mp_core_lock(c);
+	if (p->active) {
+		mp_core_unlock(c);
+		return -EALREADY;
+	}
+	p->active = true;
+	first_in_group = g->nr_active++ == 0;
+	if (!c->nr_valid_paths++) {
+		/* a path is back: no_path_retry's count starts again next time */
+		c->no_path_deadline_ns = 0;
+		if (c->no_path_retry > 0)
+			c->queue_if_no_path = true;
+	}
+	g->ps.ops->reinstate_path(&g->ps, p);
+	mp_notice("path %s (%s) reinstated: %s; %u of %u paths usable",
+		  p->name, p->device, reason, c->nr_valid_paths, c->nr_paths);
+
+	if (c->current_pg && c->current_pg != g && group_better(g, c->current_pg) &&
+	    !g->bypassed) {
+		if (c->failback == MP_FAILBACK_IMMEDIATE || c->failback == 0 ||
+		    (c->failback == MP_FAILBACK_FOLLOWOVER && first_in_group)) {
+			failback_now(c);
+		} else if (c->failback > 0 && !c->failback_deadline_ns) {
+			c->failback_deadline_ns = mp_now_ns() +
+				(uint64_t)c->failback * 1000000000ull;
+			kicked = true;
+		}
+	}
+	q = take_queue(c);
+	mp_core_unlock(c);
+	resume_queue(q, 0);
+	if (kicked)
+		kick(c);
+	return 0;
+}
+
+int mp_core_bypass_group(struct mp_core *c, struct mp_group *g, bool bypass)
+{
+	mp_core_lock(c);
+	if (g->bypassed == bypass) {
+		mp_core_unlock(c);
+		return -EALREADY;
+	}
+	g->bypassed = bypass;
+	if (bypass && c->current_pg == g) {
+		c->current_pg = NULL;
+		c->current_path = NULL;
+	}
+	mp_notice("group %u (%s) %s", g->num, g->name, bypass ? "disabled" : "enabled");
+	mp_core_unlock(c);
+	return 0;
+}
+
+int mp_core_switch_group(struct mp_core *c, struct mp_group *g)
+{
+	mp_core_lock(c);
+	c->next_pg = g;
+	c->current_path = NULL;
+	/* dm clears bypass on every group when switching */
+	for (unsigned i = 0; i < c->nr_groups; i++)
+		c->groups[i]->bypassed = false;
+	mp_notice("switching to group %u (%s)", g->num, g->name);
+	mp_core_unlock(c);
+	return 0;
+}
+
+void mp_core_set_queue_if_no_path(struct mp_core *c, bool queue)
+{
+	struct mp_qentry *q = NULL;
+
+	mp_core_lock(c);
+	c->queue_if_no_path = queue;
+	c->no_path_deadline_ns = 0;
+	if (!queue && !c->nr_valid_paths)
+		q = take_queue(c);
+	mp_notice("%s", queue ? "queue_if_no_path" : "fail_if_no_path");
+	mp_core_unlock(c);
+	resume_queue(q, -EIO);
+}
+
+void mp_core_tick(struct mp_core *c, uint64_t now_ns)
+{
+	struct mp_qentry *q = NULL;
+
+	mp_core_lock(c);
+	if (c->no_path_deadline_ns && now_ns >= c->no_path_deadline_ns) {
+		c->no_path_deadline_ns = 0;
+		if (!c->nr_valid_paths) {
+			c->queue_if_no_path = false;
+			mp_notice("no_path_retry %d intervals expired: failing %u queued I/O",
+				  c->no_path_retry, c->nr_queued);
+			q = take_queue(c);
+		}
+	}
+	if (c->failback_deadline_ns && now_ns >= c->failback_deadline_ns) {
+		c->failback_deadline_ns = 0;
+		failback_now(c);
+	}
+	mp_core_unlock(c);
+	resume_queue(q, -EIO);
+}
+
+uint64_t mp_core_next_deadline(struct mp_core *c)
+{
+	uint64_t a, b;
+
+	mp_core_lock(c);
+	a = c->no_path_deadline_ns;
+	b = c->failback_deadline_ns;
+	mp_core_unlock(c);
+	if (!a || (b && b < a))
+		return b;
+	return a;
+}
+
+void mp_core_shutdown(struct mp_core *c)
+{
+	struct mp_qentry *q;
+
+	mp_core_lock(c);
+	c->shutting_down = true;
+	q = take_queue(c);
+	mp_core_unlock(c);
+	resume_queue(q, -EIO);
+}
+
+struct mp_path *mp_core_find_path(struct mp_core *c, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nr_paths; i++)
+		if (!strcmp(c->paths[i]->name, key))
+			return c->paths[i];
+	for (i = 0; i < c->nr_paths; i++)
+		if (!strcmp(c->paths[i]->device, key))
+			return c->paths[i];
+	return NULL;
+}
+
+struct mp_group *mp_core_find_group(struct mp_core *c, const char *key)
+{
+	unsigned long long n;
+	unsigned i;
+
+	if (mp_parse_uint(key, 1, c->nr_groups, &n) == 0)
+		return c->groups[n - 1];
+	for (i = 0; i < c->nr_groups; i++)
+		if (!strcmp(c->groups[i]->name, key))
+			return c->groups[i];
+	return NULL;
+}

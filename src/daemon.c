@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Wiring of one mount: open and check the paths, build the core and the
+ * device, start and stop the engine and the admin thread. Startup checks
+ * run before anything is mounted so a bad setup leaves nothing behind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpathfs/daemon.h"
+#include "mpathfs/log.h"
+#include "mpathfs/util.h"
+
+#define AIO_DEPTH 1024
+
+static void open_error(const struct mp_config *cfg, const struct mp_config_path *p,
+		       int r, char *err, size_t errlen)
+{
+	if (r == -ENOTBLK)
+		snprintf(err, errlen, "%s:%d: device: '%s' is neither a block device nor a regular file",
+			 cfg->file, p->device_line, p->device);
+	else if (r == -EBUSY)
+		snprintf(err, errlen, "%s:%d: device: '%s' is in use (mounted or held exclusively)",
+			 cfg->file, p->device_line, p->device);
+	else
+		snprintf(err, errlen, "%s:%d: device: cannot open '%s': %s",
+			 cfg->file, p->device_line, p->device, mp_errstr(r));
+}
+
+static void close_paths(struct mp_daemon *d)
+{
+	for (unsigned i = 0; i < d->nr_devs; i++)
+		d->engine.ops->close_path(&d->engine, &d->devs[i]);
+	free(d->devs);
+	d->devs = NULL;
+	d->nr_devs = 0;
+}
+
+int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
+{
+	const struct mp_config *cfg = &d->cfg;
+	uint64_t size = 0;
+	unsigned align = 512, i;
+	int r;
+
+	r = mp_engine_aio_create(&d->engine);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot create the I/O engine: %s", mp_errstr(r));
+		return r;
+	}
+	d->devs = calloc(cfg->nr_paths, sizeof(*d->devs));
+	if (!d->devs) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto fail_engine;
+	}
+	for (i = 0; i < cfg->nr_paths; i++) {
+		const struct mp_config_path *p = &cfg->paths[i];
+
+		r = d->engine.ops->open_path(&d->engine, p->device, &d->devs[i]);
+		if (r < 0) {
+			open_error(cfg, p, r, err, errlen);
+			goto fail_paths;
+		}
+		d->nr_devs++;
+		if (i && d->devs[i].size != size) {
+			snprintf(err, errlen, "%s:%d: device: '%s' is %llu bytes but '%s' is %llu; "
+				 "every path must reach the same storage",
+				 cfg->file, p->device_line, p->device,
+				 (unsigned long long)d->devs[i].size, cfg->paths[0].device,
+				 (unsigned long long)size);
+			r = -EINVAL;
+			goto fail_paths;
+		}
+		size = d->devs[i].size;
+		if (d->devs[i].lbs > align)
+			align = d->devs[i].lbs;
+	}
+	size = mp_round_down(size, align);
+	if (!size) {
+		snprintf(err, errlen, "%s:%d: device: '%s' is smaller than one %u-byte block",
+			 cfg->file, cfg->paths[0].device_line, cfg->paths[0].device, align);
+		r = -EINVAL;
+		goto fail_paths;
+	}
+	r = mp_core_init(&d->dev.core, cfg, d->devs, err, errlen);
+	if (r < 0)
+		goto fail_paths;
+	mp_dev_init(&d->dev, &d->engine, size, align,
+		    (uint64_t)cfg->max_io_memory_mb << 20);
+	return 0;
+
+fail_paths:
+	close_paths(d);
+fail_engine:
+	d->engine.ops->destroy(&d->engine);
+	return r;
+}
+
+int mp_daemon_start(struct mp_daemon *d)
+{
+	int r;
+
+	r = d->engine.ops->start(&d->engine, AIO_DEPTH);
+	if (r < 0) {
+		mp_err("cannot start the I/O engine: %s", mp_errstr(r));
+		return r;
+	}
+	r = mp_admin_start(&d->admin, &d->dev.core, d->cfg.polling_interval);
+	if (r < 0) {
+		mp_err("cannot start the admin thread: %s", mp_errstr(r));
+		return r;
+	}
+	mp_core_lock(&d->dev.core);
+	d->dev.core.kick = mp_admin_kick;
+	d->dev.core.kick_arg = &d->admin;
+	mp_core_unlock(&d->dev.core);
+	d->started = true;
+	return 0;
+}
+
+void mp_daemon_close(struct mp_daemon *d)
+{
+	struct mp_core *c = &d->dev.core;
+
+	mp_core_lock(c);
+	c->kick = NULL;
+	mp_core_unlock(c);
+	mp_admin_stop(&d->admin);
+	/* queued I/O has nowhere to go once we stop: fail it, then drain */
+	mp_core_shutdown(c);
+	mp_dev_drain(&d->dev);
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		struct mp_path *p = c->paths[i];
+
+		if (p->active && fdatasync(p->dev.fd) < 0)
+			mp_warn("path %s: flush at shutdown failed: %s", p->name,
+				mp_errstr(-errno));
+	}
+	d->engine.ops->destroy(&d->engine);
+	close_paths(d);
+	mp_core_destroy(c);
+	mp_dev_destroy(&d->dev);
+}

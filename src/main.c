@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mpathfs MOUNTPOINT -c CONFIG [-f] [-d] [-v|-q] [-o FUSE_OPTIONS]
+ *
+ * Everything that can be wrong with the setup (arguments, config, paths)
+ * is checked before mounting, so a failed start leaves nothing mounted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mpathfs/fuse-frontend.h"
+#include "mpathfs/log.h"
+
+#define FUSE_MAX_THREADS 16
+
+struct options {
+	const char *config;
+	const char *mountpoint;
+	const char *fuse_opts;
+	bool foreground;
+	bool debug;
+	int verbosity;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mpathfs MOUNTPOINT -c CONFIG [options]\n"
+		"  -c, --config FILE   INI configuration (required)\n"
+		"  -f, --foreground    stay in the foreground, log to stderr\n"
+		"  -d, --debug         FUSE debug output (implies -f)\n"
+		"  -v, --verbose       more log output (repeat for debug)\n"
+		"  -q, --quiet         warnings and errors only\n"
+		"  -o OPTIONS          extra FUSE mount options\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       version\n");
+}
+
+/* 0 to run, 1 to exit successfully (help), -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:fdvqo:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'd':
+			o->debug = o->foreground = true;
+			break;
+		case 'v':
+			o->verbosity++;
+			break;
+		case 'q':
+			o->verbosity = -1;
+			break;
+		case 'o':
+			o->fuse_opts = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("mpathfs %s\n", MPATHFS_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		o->mountpoint = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "mpathfs: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!o->mountpoint || !o->config) {
+		fprintf(stderr, "mpathfs: %s\n", !o->mountpoint ? "no mountpoint given" :
+			"no config file given (-c FILE)");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int log_level(int verbosity)
+{
+	if (verbosity < 0)
+		return LOG_WARNING;
+	if (verbosity == 0)
+		return LOG_NOTICE;
+	return verbosity == 1 ? LOG_INFO : LOG_DEBUG;
+}
+
+static struct fuse_session *make_session(const struct options *o, struct mp_fuse *f)
+{
+	char opts[1024];
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+
+	/* single-file device: no other users, no page cache games */
+	snprintf(opts, sizeof(opts), "fsname=mpathfs,subtype=mpathfs,default_permissions%s%s",
+		 o->fuse_opts ? "," : "", o->fuse_opts ? o->fuse_opts : "");
+	if (fuse_opt_add_arg(&args, "mpathfs") || fuse_opt_add_arg(&args, "-o") ||
+	    fuse_opt_add_arg(&args, opts) || (o->debug && fuse_opt_add_arg(&args, "-d")))
+		goto out;
+	se = fuse_session_new(&args, &mp_fuse_ops, sizeof(mp_fuse_ops), f);
+out:
+	fuse_opt_free_args(&args);
+	return se;
+}
+
+int main(int argc, char **argv)
+{
+	static struct mp_daemon d;
+	struct options o = { 0 };
+	struct mp_fuse f = { .d = &d };
+	struct fuse_loop_config *lc = NULL;
+	struct fuse_session *se = NULL;
+	char err[MP_ERRMSG_MAX];
+	int r, status = 1;
+
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r > 0 ? 0 : 2;
+	mp_log_init(false, log_level(o.verbosity));
+
+	r = mp_config_load(o.config, &d.cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "mpathfs: %s\n", err);
+		return 1;
+	}
+	d.mountpoint = o.mountpoint;
+	snprintf(d.devpath, sizeof(d.devpath), "%s/%s", o.mountpoint, d.cfg.name);
+	r = mp_daemon_open(&d, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "mpathfs: %s\n", err);
+		goto out_config;
+	}
+	f.uid = getuid();
+	f.gid = getgid();
+	clock_gettime(CLOCK_REALTIME, &f.start);
+
+	se = make_session(&o, &f);
+	if (!se) {
+		fprintf(stderr, "mpathfs: cannot create the FUSE session\n");
+		goto out_daemon;
+	}
+	if (fuse_set_signal_handlers(se) != 0) {
+		fprintf(stderr, "mpathfs: cannot install signal handlers\n");
+		goto out_session;
+	}
+	if (fuse_session_mount(se, o.mountpoint) != 0) {
+		fprintf(stderr, "mpathfs: cannot mount on '%s'\n", o.mountpoint);
+		goto out_signals;
+	}
+	if (fuse_daemonize(o.foreground) != 0)
+		goto out_unmount;
+	if (!o.foreground)
+		mp_log_init(true, log_level(o.verbosity));
+	if (mp_daemon_start(&d) < 0)
+		goto out_unmount;
+	mp_notice("serving %s (%llu bytes, %u paths, %u groups) on %s", d.cfg.name,
+		  (unsigned long long)d.dev.size, d.dev.core.nr_paths,
+		  d.dev.core.nr_groups, o.mountpoint);
+
+	lc = fuse_loop_cfg_create();
+	if (!lc)
+		goto out_unmount;
+	fuse_loop_cfg_set_max_threads(lc, FUSE_MAX_THREADS);
+	r = fuse_session_loop_mt(se, lc);
+	fuse_loop_cfg_destroy(lc);
+	status = r < 0 ? 1 : 0;
+	mp_notice("stopping: draining I/O");
+
+out_unmount:
+	/*
+	 * Drain before the session goes: completions reply through it, and
+	 * callers still waiting get their answers (queued I/O gets EIO).
+	 */
+	mp_core_shutdown(&d.dev.core);
+	mp_dev_drain(&d.dev);
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_daemon:
+	mp_daemon_close(&d);
+out_config:
+	mp_config_free(&d.cfg);
+	return status;
+}

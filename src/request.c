@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Requests: a user read, write, flush, discard or write-zeroes turned into
+ * aligned O_DIRECT path I/O.
+ *
+ * Life of a request: mp_req_new() charges its bounce buffer to the memory
+ * budget (blocking there is the only backpressure, and bounds memory even
+ * when I/O is queued with no path); mp_req_submit() runs its phases; each
+ * phase is a set of segments (at most MP_MAX_SEGMENT bytes each) that are
+ * mapped to a path by the core, re-driven on another path after a path
+ * error, parked on the core's queue when no path is usable, and continued
+ * after a short transfer. When the last segment of the last phase ends,
+ * complete() is called once and the front end frees the request.
+ *
+ * Writes (and discards) hold the range lock over their aligned extent from
+ * before their first path I/O until their last has ended, so an unaligned
+ * write's read-modify-write cannot interleave with another write to the
+ * same blocks and lose an update.
+ *
+ * Locking: budget_mu (budget, live count) and the range lock are leaves,
+ * never held across calls into the core or the engine.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpathfs/log.h"
+#include "mpathfs/request.h"
+#include "mpathfs/util.h"
+
+#define BUF_ALIGN 4096
+
+enum req_phase {
+	PHASE_IO,		/* the request's own path I/O */
+	PHASE_RMW_READ,		/* reading the partial head/tail blocks */
+};
+
+int mp_dev_init(struct mp_dev *dev, struct mp_engine *engine,
+		uint64_t size, unsigned align, uint64_t budget_bytes)
+{
+	dev->engine = engine;
+	dev->size = size;
+	dev->align = align;
+	dev->budget_limit = budget_bytes;
+	dev->budget_used = 0;
+	dev->nr_live = 0;
+	mp_range_lock_init(&dev->rl);
+	pthread_mutex_init(&dev->budget_mu, NULL);
+	pthread_cond_init(&dev->budget_cv, NULL);
+	return 0;
+}
+
+void mp_dev_drain(struct mp_dev *dev)
+{
+	pthread_mutex_lock(&dev->budget_mu);
+	while (dev->nr_live)
+		pthread_cond_wait(&dev->budget_cv, &dev->budget_mu);
+	pthread_mutex_unlock(&dev->budget_mu);
+}
+
+void mp_dev_destroy(struct mp_dev *dev)
+{
+	mp_range_lock_destroy(&dev->rl);
+	pthread_cond_destroy(&dev->budget_cv);
+	pthread_mutex_destroy(&dev->budget_mu);
+}
+
+/* A request bigger than the whole budget still runs, alone. */
+static void budget_get(struct mp_dev *dev, size_t bytes)
+{
+	pthread_mutex_lock(&dev->budget_mu);
+	while (dev->budget_used && dev->budget_used + bytes > dev->budget_limit)
+		pthread_cond_wait(&dev->budget_cv, &dev->budget_mu);
+	dev->budget_used += bytes;
+	dev->nr_live++;
+	pthread_mutex_unlock(&dev->budget_mu);
+}
+
+static void budget_put(struct mp_dev *dev, size_t bytes)
+{
+	pthread_mutex_lock(&dev->budget_mu);
+	dev->budget_used -= bytes;
+	dev->nr_live--;
+	pthread_cond_broadcast(&dev->budget_cv);
+	pthread_mutex_unlock(&dev->budget_mu);
+}
+
+int mp_req_check_range(const struct mp_dev *dev, enum mp_io_op op,
+		       uint64_t off, size_t *len)
+{
+	switch (op) {
+	case MP_IO_READ:
+		if (off >= dev->size)
+			*len = 0;
+		else if (*len > dev->size - off)
+			*len = (size_t)(dev->size - off);
+		return 0;
+	case MP_IO_WRITE:
+	case MP_IO_DISCARD:
+	case MP_IO_ZEROOUT:
+		if (off > dev->size || *len > dev->size - off)
+			return -ENOSPC;
+		return 0;
+	case MP_IO_FLUSH:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool needs_rmw(const struct mp_req *r)
+{
+	return r->op == MP_IO_WRITE && r->len &&
+	       (r->off != r->aoff || r->off + r->len != r->aoff + r->alen);
+}
+
+struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
+			  size_t len, void (*complete)(struct mp_req *, int),
+			  void *priv)
+{
+	struct mp_req *r;
+	unsigned nr_segs = 1;
+	size_t charge;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->dev = dev;
+	r->op = op;
+	r->off = off;
+	r->len = len;
+	r->complete = complete;
+	r->priv = priv;
+	if (op == MP_IO_READ || op == MP_IO_WRITE) {
+		r->aoff = mp_round_down(off, dev->align);
+		r->alen = (size_t)(mp_round_up(off + len, dev->align) - r->aoff);
+		nr_segs = (unsigned)((r->alen + MP_MAX_SEGMENT - 1) / MP_MAX_SEGMENT);
+		if (nr_segs < 2)
+			nr_segs = 2;	/* room for the two RMW edge reads */
+	} else {
+		r->aoff = off;
+		r->alen = 0;
+	}
+	charge = r->alen + (needs_rmw(r) ? 2 * (size_t)dev->align : 0);
+	r->segs = calloc(nr_segs, sizeof(*r->segs));
+	if (!r->segs)
+		goto fail;
+	if (r->alen && posix_memalign((void **)&r->buf, BUF_ALIGN, r->alen))
+		goto fail;
+	if (needs_rmw(r) && posix_memalign((void **)&r->edge, BUF_ALIGN, 2 * (size_t)dev->align))
+		goto fail;
+	/* charge after allocating: a failed allocation must not hold budget */
+	budget_get(dev, charge);
+	r->budget = charge;
+	r->nr_segs = nr_segs;
+	return r;
+
+fail:
+	free(r->edge);
+	free(r->buf);
+	free(r->segs);
+	free(r);
+	return NULL;
+}
+
+void *mp_req_data(struct mp_req *r)
+{
+	return r->buf + (r->off - r->aoff);
+}
+
+void mp_req_free(struct mp_req *r)
+{
+	struct mp_dev *dev = r->dev;
+	size_t charge = r->budget;
+
+	free(r->edge);
+	free(r->buf);
+	free(r->segs);
+	free(r);
+	budget_put(dev, charge);
+}
+
+static void run_phase(struct mp_req *r);
+static void seg_start(struct mp_seg *s);
+
+static void finish(struct mp_req *r)
+{
+	if (r->range_held) {
+		r->range_held = false;
+		mp_range_release(&r->dev->rl, &r->range);
+	}
+	r->complete(r, r->err);
+}
+
+/* Fill the partial head and tail of the bounce buffer from the blocks read. */
+static void rmw_merge(struct mp_req *r)
+{
+	size_t align = r->dev->align;
+	uint64_t end = r->off + r->len, aend = r->aoff + r->alen;
+	const char *tail_block = r->alen == align ? r->edge : r->edge + align;
+
+	if (r->off != r->aoff)
+		memcpy(r->buf, r->edge, (size_t)(r->off - r->aoff));
+	if (end != aend)
+		memcpy(r->buf + (end - r->aoff), tail_block + (end - (aend - align)),
+		       (size_t)(aend - end));
+}
+
+static void phase_done(struct mp_req *r)
+{
+	if (r->err || r->phase == PHASE_IO) {
+		finish(r);
+		return;
+	}
+	rmw_merge(r);
+	r->phase = PHASE_IO;
+	run_phase(r);
+}
+
+static void seg_finished(struct mp_seg *s, int err)
+{
+	struct mp_req *r = s->req;
+
+	if (err) {
+		int zero = 0;
+
+		__atomic_compare_exchange_n(&r->err, &zero, err, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	}
+	if (__atomic_sub_fetch(&r->pending, 1, __ATOMIC_ACQ_REL) == 0)
+		phase_done(r);
+}
+
+static void account(struct mp_path *p, enum mp_io_op op, long bytes)
+{
+	if (op == MP_IO_READ) {
+		__atomic_add_fetch(&p->nr_reads, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&p->bytes_read, (uint64_t)bytes, __ATOMIC_RELAXED);
+	} else if (op == MP_IO_WRITE) {
+		__atomic_add_fetch(&p->nr_writes, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&p->bytes_written, (uint64_t)bytes, __ATOMIC_RELAXED);
+	}
+}
+
+static void seg_io_done(struct mp_eio *io, long res)
+{
+	struct mp_seg *s = mp_container_of(io, struct mp_seg, eio);
+	struct mp_core *core = &s->req->dev->core;
+	struct mp_path *p = s->path;
+	bool transfer = s->op == MP_IO_READ || s->op == MP_IO_WRITE;
+
+	s->path = NULL;
+	mp_core_end_io(core, p, io->len, mp_now_ns() - s->start_ns);
+
+	if (res >= 0 && (!transfer || (size_t)res == io->len)) {
+		account(p, s->op, res);
+		s->done += transfer ? (size_t)res : s->len;
+		seg_finished(s, 0);
+		return;
+	}
+	if (res > 0) {
+		/* short transfer: continue where it stopped */
+		account(p, s->op, res);
+		s->done += (size_t)res;
+		seg_start(s);
+		return;
+	}
+	if (res == 0)
+		res = -EIO;	/* no progress at all: the path is not answering sanely */
+	__atomic_add_fetch(&p->nr_errors, 1, __ATOMIC_RELAXED);
+	if (!mp_core_is_path_error((int)res)) {
+		mp_info("path %s: %s at offset %llu: returned to the caller", p->name,
+			mp_errstr((int)res), (unsigned long long)(s->off + s->done));
+		seg_finished(s, (int)res);
+		return;
+	}
+	{
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "I/O error: %s", mp_errstr((int)res));
+		mp_core_fail_path(core, p, reason);
+	}
+	__atomic_add_fetch(&p->nr_redriven, 1, __ATOMIC_RELAXED);
+	seg_start(s);
+}
+
+static void seg_issue(struct mp_seg *s)
+{
+	struct mp_engine *e = s->req->dev->engine;
+	struct mp_eio *io = &s->eio;
+	int r;
+
+	io->op = s->op;
+	io->dev = &s->path->dev;
+	io->buf = s->buf ? s->buf + s->done : NULL;
+	io->len = s->len - s->done;
+	io->off = s->off + s->done;
+	io->done = seg_io_done;
+	s->start_ns = mp_now_ns();
+	r = e->ops->submit(e, io);
+	if (r < 0)
+		seg_io_done(io, r);
+}
+
+static void seg_start(struct mp_seg *s)
+{
+	int r = mp_core_map_io(&s->req->dev->core, s->len - s->done, &s->qe, &s->path);
+
+	if (r == 0)
+		seg_issue(s);
+	else if (r < 0)
+		seg_finished(s, r);
+	/* r == 1: parked on the core's queue until a path returns */
+}
+
+static void seg_resume(struct mp_qentry *qe, int err)
+{
+	struct mp_seg *s = mp_container_of(qe, struct mp_seg, qe);
+
+	if (err)
+		seg_finished(s, err);
+	else
+		seg_start(s);
+}
+
+static unsigned add_seg(struct mp_req *r, unsigned i, enum mp_io_op op,
+			uint64_t off, size_t len, char *buf)
+{
+	struct mp_seg *s = &r->segs[i];
+
+	memset(s, 0, sizeof(*s));
+	s->req = r;
+	s->op = op;
+	s->off = off;
+	s->len = len;
+	s->buf = buf;
+	s->qe.resume = seg_resume;
+	return i + 1;
+}
+
+/* Lay out the segments of the current phase, then start them all. */
+static void run_phase(struct mp_req *r)
+{
+	unsigned n = 0, i;
+
+	if (r->phase == PHASE_RMW_READ) {
+		size_t align = r->dev->align;
+		uint64_t aend = r->aoff + r->alen;
+
+		if (r->off != r->aoff || r->alen == align)
+			n = add_seg(r, n, MP_IO_READ, r->aoff, align, r->edge);
+		if (r->off + r->len != aend && (r->alen != align || n == 0))
+			n = add_seg(r, n, MP_IO_READ, aend - align, align,
+				    r->alen == align ? r->edge : r->edge + align);
+	} else if (r->op == MP_IO_READ || r->op == MP_IO_WRITE) {
+		size_t pos;
+
+		for (pos = 0; pos < r->alen; pos += MP_MAX_SEGMENT) {
+			size_t len = r->alen - pos < MP_MAX_SEGMENT ? r->alen - pos : MP_MAX_SEGMENT;
+
+			n = add_seg(r, n, r->op, r->aoff + pos, len, r->buf + pos);
+		}
+	} else {
+		n = add_seg(r, n, r->op, r->off, r->len, NULL);
+	}
+	/* every segment counts before any starts: one may finish at once */
+	__atomic_store_n(&r->pending, n, __ATOMIC_RELEASE);
+	for (i = 0; i < n; i++)
+		seg_start(&r->segs[i]);
+}
+
+static void range_granted(struct mp_range *range)
+{
+	struct mp_req *r = mp_container_of(range, struct mp_req, range);
+
+	r->range_held = true;
+	r->phase = needs_rmw(r) ? PHASE_RMW_READ : PHASE_IO;
+	run_phase(r);
+}
+
+void mp_req_submit(struct mp_req *r)
+{
+	if (r->op != MP_IO_FLUSH && r->len == 0) {
+		r->complete(r, 0);
+		return;
+	}
+	if (r->op == MP_IO_READ || r->op == MP_IO_FLUSH) {
+		r->phase = PHASE_IO;
+		run_phase(r);
+		return;
+	}
+	{
+		uint64_t start = r->op == MP_IO_WRITE ? r->aoff : r->off;
+		uint64_t end = r->op == MP_IO_WRITE ? r->aoff + r->alen : r->off + r->len;
+
+		if (mp_range_acquire(&r->dev->rl, &r->range, start, end, range_granted))
+			range_granted(&r->range);
+	}
+}
