@@ -50,6 +50,8 @@ struct ctl_file {
 	pthread_mutex_t mu;
 	char *text;
 	size_t len;
+	size_t pos;	/* control: read cursor, reset by each write */
+	bool is_control;
 };
 
 static struct mp_fuse *mpf(fuse_req_t req)
@@ -207,6 +209,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	case INO_CONTROL:
 		c = ctl_new(NULL);
 		r = c ? 0 : -ENOMEM;
+		if (c)
+			c->is_control = true;
 		break;
 	case INO_STATUS:
 	case INO_TABLE:
@@ -290,11 +294,18 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (ino != INO_DEVICE) {
 		c = (struct ctl_file *)(uintptr_t)fi->fh;
 		pthread_mutex_lock(&c->mu);
+		/*
+		 * The reply is read from its start after each write, whatever
+		 * the file offset the write left behind.
+		 */
+		if (c->is_control)
+			off = (off_t)c->pos;
 		if ((size_t)off >= c->len)
 			size = 0;
 		else if (size > c->len - (size_t)off)
 			size = c->len - (size_t)off;
 		fuse_reply_buf(req, size ? c->text + off : NULL, size);
+		c->pos = (size_t)off + size;
 		pthread_mutex_unlock(&c->mu);
 		return;
 	}
@@ -339,6 +350,7 @@ static void control_write(fuse_req_t req, struct ctl_file *c,
 		free(c->text);
 		c->text = reply;
 		c->len = strlen(reply);
+		c->pos = 0;
 		pthread_mutex_unlock(&c->mu);
 	}
 out:

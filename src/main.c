@@ -151,7 +151,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.mountpoint = o.mountpoint;
-	snprintf(d.devpath, sizeof(d.devpath), "%s/%s", o.mountpoint, d.cfg.name);
+	{
+		char *abs = realpath(o.mountpoint, NULL);
+
+		snprintf(d.devpath, sizeof(d.devpath), "%s/%s", abs ? abs : o.mountpoint,
+			 d.cfg.name);
+		free(abs);
+	}
 	r = mp_daemon_open(&d, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "mpathfs: %s\n", err);

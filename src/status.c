@@ -166,7 +166,7 @@ static void show_topology(struct mp_core *c, const char *devpath, uint64_t size,
 			struct mp_path *p = g->paths[j];
 
 			path_dev_word(p, dev, sizeof(dev));
-			fprintf(f, "%s %s %s %s %s %s running\n",
+			fprintf(f, "%s%s %s %s %s %s running\n",
 				last_g ? "  " : "| ",
 				j + 1 == g->nr_paths ? "`-" : "|-",
 				p->name, p->device, dev,
