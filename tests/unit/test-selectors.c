@@ -20,7 +20,6 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,9 +148,10 @@ static void step(struct harness *h, const char *tok)
 
 	switch (tok[0]) {
 	case '+':
+		p = path_arg(h, tok);
 		n = 1;
 		num_args(tok, tok + 2, &n, NULL);
-		cr_assert_eq(ops->add_path(&h->ps, path_arg(h, tok), (unsigned)n), 0);
+		cr_assert_eq(ops->add_path(&h->ps, p, (unsigned)n), 0);
 		break;
 	case '-':
 		ops->remove_path(&h->ps, path_arg(h, tok));
@@ -172,14 +172,16 @@ static void step(struct harness *h, const char *tok)
 		emit_choice(h, p, repeat);
 		break;
 	case 'S':
+		p = path_arg(h, tok);
 		num_args(tok, tok + 2, &n, NULL);
 		if (ops->start_io)
-			ops->start_io(&h->ps, path_arg(h, tok), n);
+			ops->start_io(&h->ps, p, n);
 		break;
 	case '<':
+		p = path_arg(h, tok);
 		num_args(tok, tok + 2, &n, &lat);
 		if (ops->end_io)
-			ops->end_io(&h->ps, path_arg(h, tok), n, lat);
+			ops->end_io(&h->ps, p, n, lat);
 		break;
 	case '*':
 		cr_assert(tok[1], "'*' needs a count");
@@ -302,6 +304,7 @@ SCRIPT_CASES(service_time,
 	{ ST, 1, "+a:4294967295 +b:4294967294 Sa:4611686018427387904 "
 		 "Sb:4611686017353646080 ?0 Sa:1073741824 ?0",
 	  "a1 b1" },
+	{ ST, 1, "+a +b:4 Sa:4611686018427387904 Sb:4611686018427387904 ?0", "b1" },
 	{ ST, 1, "+a +b > > <a > !b > > ^b >", "a1 b1 a1 a1 a1 b1" },
 	{ ST, 1, "+a +b +c Sa Sb ? -c ? -a ? -b ?", "c1 a1 b1 -" },
 	{ ST, 2, "+a:5 > >8192 Ia Ta <a <a Ia <a Ia", "a2 a2 a[12288 5 ] a[2 5 ] a[4096 5 ] a[0 5 ]" },
@@ -313,8 +316,8 @@ SCRIPT_CASES(historical_service_time,
 	/* unmeasured paths cost 0 and are tried first */
 	{ HST, 1, "+a +b +c > > <a@2000000 > > <b@1000000 > <c@3000000 > Ia Ib Ic",
 	  "a1 a1 b1 b1 c1 b1 a[1 2000 ] b[2 1000 ] c[0 3000 ]" },
-	/* cost (in_flight + 1) * ewma: 3 * 1000 against 1 * 2500 */
-	{ HST, 1, "+a +b <a@1000 <b@2500 Sa Sa ? <a ?", "b1 a1" },
+	/* cost (in_flight + 1) * ewma: 3 * 1000, then 2 * 1000, against 2500 */
+	{ HST, 1, "+a +b <a@1000 <b@2500 Sa Sa ? <a@1000 ?", "b1 a1" },
 	{ HST, 1, "+a +b <a@1000 <b@2000 ? Sa ? Sb ?", "a1 a1 a1" },
 	{ HST, 1, "+a +b <a@1000 <b@1000 *4", "abab" },
 	/* EWMA, alpha 1/8: 8000, 8000 + 1000, 9000 - 1125 */
@@ -323,6 +326,7 @@ SCRIPT_CASES(historical_service_time,
 	/* a reinstated path forgets its history and is tried again */
 	{ HST, 1, "+a +b <a@1000 <b@5000 Sa Sa Sa Sa Sa ? !a ? ^a ? Ia",
 	  "b1 b1 a1 a[5 0 ]" },
+	/* reinstating a path that has not failed changes nothing */
 	{ HST, 1, "+a +b <a@1000 <b@5000 ? ^a ? Ia", "a1 a1 a[0 1 ]" },
 	{ HST, 1, "+a +b !a !b ? ^b ?", "- b1" },
 	{ HST, 1, "+a +b +c <a@10 <b@20 ? -a ? -c ? -b ?", "c1 c1 b1 -" },
