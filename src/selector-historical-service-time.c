@@ -9,8 +9,9 @@
  * (the first sample is taken as is), and the I/Os it has in flight. An
  * incoming I/O waits for those to finish and then takes one more service
  * time, so a path's cost is (in_flight + 1) * ewma and the usable path with
- * the lowest cost wins; equal costs go to the earliest added path. A path
- * with no sample yet costs 0, so every new path is tried and measured. A
+ * the lowest cost wins; equal costs go to the path with fewer I/Os in
+ * flight, then to the earliest added. A path with no sample yet costs 0, so
+ * every new path is tried and measured, and a first burst is spread. A
  * reinstated path forgets its history: what it measured before it failed
  * (timeouts, a dying link) says nothing about it now.
  */
@@ -141,7 +142,8 @@ static struct mp_path *hst_select_path(struct mp_selector *ps, size_t nr_bytes,
 		if (pp->failed)
 			continue;
 		cost = hst_cost(pp);
-		if (!best || cost < best_cost) {
+		if (!best || cost < best_cost ||
+		    (cost == best_cost && pp->in_flight < best->in_flight)) {
 			best = pp;
 			best_cost = cost;
 		}

@@ -313,12 +313,13 @@ SCRIPT_CASES(service_time,
 
 SCRIPT_CASES(historical_service_time,
 	{ HST, 1, "?", "-" },
-	/* unmeasured paths cost 0 and are tried first */
+	/* unmeasured paths cost 0 and are tried first; equal costs go to fewer in flight */
 	{ HST, 1, "+a +b +c > > <a@2000000 > > <b@1000000 > <c@3000000 > Ia Ib Ic",
-	  "a1 a1 b1 b1 c1 b1 a[1 2000 ] b[2 1000 ] c[0 3000 ]" },
+	  "a1 b1 c1 b1 c1 a1 a[1 2000 ] b[1 1000 ] c[1 3000 ]" },
 	/* cost (in_flight + 1) * ewma: 3 * 1000, then 2 * 1000, against 2500 */
 	{ HST, 1, "+a +b <a@1000 <b@2500 Sa Sa ? <a@1000 ?", "b1 a1" },
-	{ HST, 1, "+a +b <a@1000 <b@2000 ? Sa ? Sb ?", "a1 a1 a1" },
+	/* a at 2 * 1000 ties b at 1 * 2000: b has fewer in flight */
+	{ HST, 1, "+a +b <a@1000 <b@2000 ? Sa ? Sb ?", "a1 b1 a1" },
 	{ HST, 1, "+a +b <a@1000 <b@1000 *4", "abab" },
 	/* EWMA, alpha 1/8: 8000, 8000 + 1000, 9000 - 1125 */
 	{ HST, 1, "+a <a@8000 Ia <a@16000 Ia <a@0 Ia", "a[0 8 ] a[0 9 ] a[0 7 ]" },
