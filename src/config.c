@@ -29,8 +29,6 @@
 #include "mpathfs/selector.h"
 #include "mpathfs/util.h"
 
-#define MAX_PATHS 64
-#define MAX_GROUPS 32
 #define MAX_PRIORITY 1000000
 /* A config is a few KiB: do not slurp a disk given by mistake. */
 #define MAX_FILE_SIZE (1 << 20)
@@ -74,9 +72,9 @@ enum {
 enum { GK_PRIORITY, GK_PATH_SELECTOR, GK_COUNT };
 enum { PK_DEVICE, PK_GROUP, PK_WEIGHT, PK_COUNT };
 
+/* Where each key of one section was given: 0 = not yet. */
 struct sect {
-	int line;			/* of the [header] */
-	int key_line[MK_COUNT];		/* 0 = key not given yet */
+	int key_line[MK_COUNT];
 };
 
 struct parser {
@@ -87,7 +85,8 @@ struct parser {
 	unsigned cur;			/* its index in cfg->groups or cfg->paths */
 	struct sect *sect;		/* and its bookkeeping */
 	char hdr[MP_NAME_MAX + 16];	/* "[path NAME]", for messages */
-	struct sect mp, groups[MAX_GROUPS], paths[MAX_PATHS];
+	struct sect mp, groups[MP_MAX_GROUPS], paths[MP_MAX_PATHS];
+	int mp_line;			/* of [multipath], 0 = not seen */
 	bool failed;
 	int err_line;
 	int ret;			/* -errno once failed */
@@ -432,11 +431,11 @@ static void open_group(struct parser *p, const char *key, const char *name)
 	for (i = 0; i < cfg->nr_groups; i++)
 		if (!strcmp(cfg->groups[i].name, name)) {
 			fail(p, p->lineno, key, "section given twice (first at line %d)",
-			     p->groups[i].line);
+			     cfg->groups[i].line);
 			return;
 		}
-	if (cfg->nr_groups == MAX_GROUPS) {
-		fail(p, p->lineno, key, "too many groups (at most %d)", MAX_GROUPS);
+	if (cfg->nr_groups == MP_MAX_GROUPS) {
+		fail(p, p->lineno, key, "too many groups (at most %d)", MP_MAX_GROUPS);
 		return;
 	}
 	if (grow((void **)&cfg->groups, cfg->nr_groups, sizeof(*cfg->groups))) {
@@ -449,7 +448,6 @@ static void open_group(struct parser *p, const char *key, const char *name)
 	g->line = p->lineno;
 	p->cur = cfg->nr_groups++;
 	p->sect = &p->groups[p->cur];
-	p->sect->line = p->lineno;
 	p->kind = SECT_GROUP;
 	snprintf(p->hdr, sizeof(p->hdr), "[group %s]", g->name);
 }
@@ -463,11 +461,11 @@ static void open_path(struct parser *p, const char *key, const char *name)
 	for (i = 0; i < cfg->nr_paths; i++)
 		if (!strcmp(cfg->paths[i].name, name)) {
 			fail(p, p->lineno, key, "section given twice (first at line %d)",
-			     p->paths[i].line);
+			     cfg->paths[i].line);
 			return;
 		}
-	if (cfg->nr_paths == MAX_PATHS) {
-		fail(p, p->lineno, key, "too many paths (at most %d)", MAX_PATHS);
+	if (cfg->nr_paths == MP_MAX_PATHS) {
+		fail(p, p->lineno, key, "too many paths (at most %d)", MP_MAX_PATHS);
 		return;
 	}
 	if (grow((void **)&cfg->paths, cfg->nr_paths, sizeof(*cfg->paths))) {
@@ -481,7 +479,6 @@ static void open_path(struct parser *p, const char *key, const char *name)
 	path->line = p->lineno;
 	p->cur = cfg->nr_paths++;
 	p->sect = &p->paths[p->cur];
-	p->sect->line = p->lineno;
 	p->kind = SECT_PATH;
 	snprintf(p->hdr, sizeof(p->hdr), "[path %s]", path->name);
 }
@@ -519,10 +516,10 @@ static void open_section(struct parser *p, const char *s, size_t len)
 	if (word_is(s, tlen, "multipath")) {
 		if (nlen) {
 			fail(p, p->lineno, key, "[multipath] takes no name");
-		} else if (p->mp.line) {
-			fail(p, p->lineno, key, "section given twice (first at line %d)", p->mp.line);
+		} else if (p->mp_line) {
+			fail(p, p->lineno, key, "section given twice (first at line %d)", p->mp_line);
 		} else {
-			p->mp.line = p->lineno;
+			p->mp_line = p->lineno;
 			p->sect = &p->mp;
 			p->kind = SECT_MULTIPATH;
 			snprintf(p->hdr, sizeof(p->hdr), "[multipath]");
@@ -532,7 +529,7 @@ static void open_section(struct parser *p, const char *s, size_t len)
 			fail(p, p->lineno, key, "no name given; expected [%.*s NAME]", (int)tlen, s);
 		else if (!check_name(p, key, name))
 			return;
-		else if (*s == 'g')
+		else if (word_is(s, tlen, "group"))
 			open_group(p, key, name);
 		else
 			open_path(p, key, name);
@@ -620,10 +617,10 @@ static void finish(struct parser *p)
 		}
 		if (!path->group[0] && mp_config_group_index(cfg, DEFAULT_GROUP) < 0) {
 			/* a path with no group goes to an implicit group "default" */
-			if (cfg->nr_groups == MAX_GROUPS) {
+			if (cfg->nr_groups == MP_MAX_GROUPS) {
 				fail(p, path->line, key,
 				     "no group given, and the implicit group '" DEFAULT_GROUP
-				     "' would make too many groups (at most %d)", MAX_GROUPS);
+				     "' would make too many groups (at most %d)", MP_MAX_GROUPS);
 				return;
 			}
 			if (grow((void **)&cfg->groups, cfg->nr_groups, sizeof(*cfg->groups))) {

@@ -14,6 +14,8 @@
 #define MP_NAME_MAX 64
 #define MP_DEV_MAX 4096
 #define MP_ERRMSG_MAX 512
+#define MP_MAX_PATHS 64
+#define MP_MAX_GROUPS 32
 
 /* no_path_retry: negative codes, or N >= 1 checker intervals */
 #define MP_NO_PATH_RETRY_QUEUE (-1)
@@ -46,15 +48,15 @@ struct mp_config_group {
 	char name[MP_NAME_MAX];
 	int priority;			/* default 0 */
 	char selector[MP_NAME_MAX];	/* "" = inherit [multipath] path_selector */
-	int line;			/* line of the section header's first key */
+	int line;			/* line of the [group NAME] header */
 };
 
 struct mp_config_path {
 	char name[MP_NAME_MAX];
 	char device[MP_DEV_MAX];
-	char group[MP_NAME_MAX];	/* "" = a group named "default" */
+	char group[MP_NAME_MAX];	/* "default" when the file gives none */
 	unsigned weight;		/* default 1 */
-	int line;			/* line of the first key of [path NAME] */
+	int line;			/* line of the [path NAME] header */
 	int device_line;		/* line of the device key */
 };
 
@@ -67,7 +69,7 @@ struct mp_config {
 	int failback;			/* default MP_FAILBACK_IMMEDIATE */
 	enum mp_checker_kind path_checker;	/* default directio */
 	unsigned polling_interval;	/* s, default 5 */
-	unsigned max_polling_interval;	/* s, default 20 (4 * polling_interval if unset) */
+	unsigned max_polling_interval;	/* s, default 20, or 4 * polling_interval above 20 */
 	unsigned checker_timeout;	/* s, default 2 */
 	unsigned io_timeout;		/* s, default 10 */
 	enum mp_hw_handler hardware_handler;	/* default none */
