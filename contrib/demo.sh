@@ -13,6 +13,11 @@ stop() {
 	if mountpoint -q "$MNT"; then
 		fusermount3 -u "$MNT"
 	fi
+	# the daemon drains and closes its paths after the unmount returns
+	for _ in $(seq 50); do
+		pgrep -f "mpathfs $MNT " >/dev/null || break
+		sleep 0.2
+	done
 	for i in 0 1; do
 		[ -f "$DEMO/loop$i" ] && losetup -d "$(cat "$DEMO/loop$i")" 2>/dev/null || true
 	done
