@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +66,14 @@ static int split(char *s, char **w)
 	}
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	snprintf(err, errlen, fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
@@ -77,17 +83,15 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 	size_t len = strlen(line), i;
 	int n;
 
-	if (len > MP_CMD_MAX) {
-		snprintf(err, errlen, "command longer than %d bytes", MP_CMD_MAX);
-		return -EINVAL;
-	}
+	if (len > MP_CMD_MAX)
+		return fail(err, errlen, "command longer than %d bytes", MP_CMD_MAX);
 	for (i = 0; i < len; i++)
 		if (iscntrl((unsigned char)line[i]) && line[i] != '\t')
-			return fail(err, errlen, "control character in command%s%s", "", "");
+			return fail(err, errlen, "control character in command");
 	memcpy(buf, line, len + 1);
 	n = split(buf, w);
 	if (n == 0)
-		return fail(err, errlen, "empty command%s%s", "", "");
+		return fail(err, errlen, "empty command");
 	memset(cmd, 0, sizeof(*cmd));
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(w[0], commands[i].name))
@@ -95,7 +99,7 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 	if (i == sizeof(commands) / sizeof(commands[0]))
 		return fail(err, errlen, "unknown command '%.64s'; expected fail_path, "
 			    "reinstate_path, disable_group, enable_group, switch_group, "
-			    "queue_if_no_path, fail_if_no_path or show%s", w[0], "");
+			    "queue_if_no_path, fail_if_no_path or show", w[0]);
 	cmd->kind = commands[i].kind;
 
 	switch (commands[i].arg) {
@@ -114,19 +118,19 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 			return fail(err, errlen, "%s: unexpected argument '%.64s'",
 				    w[0], w[2]);
 		if (strlen(w[1]) >= sizeof(cmd->arg))
-			return fail(err, errlen, "%s: argument too long%s", w[0], "");
+			return fail(err, errlen, "%s: argument too long", w[0]);
 		strcpy(cmd->arg, w[1]);
 		return 0;
 	case ARG_SHOW:
 		if (n < 2)
 			return fail(err, errlen, "show: missing what; expected paths, groups, "
-				    "topology, config or stats%s%s", "", "");
+				    "topology, config or stats");
 		for (i = 0; i < sizeof(show_words) / sizeof(show_words[0]); i++)
 			if (!strcmp(w[1], show_words[i].name))
 				break;
 		if (i == sizeof(show_words) / sizeof(show_words[0]))
 			return fail(err, errlen, "show: unknown '%.64s'; expected paths, "
-				    "groups, topology, config or stats%s", w[1], "");
+				    "groups, topology, config or stats", w[1]);
 		cmd->show = show_words[i].what;
 		if (n >= 3 && strcmp(w[2], "json"))
 			return fail(err, errlen, "show %s: unexpected argument '%.64s'; "
