@@ -46,7 +46,7 @@ static const struct {
 
 #define MAX_WORDS 4
 
-/* Split on blanks into at most MAX_WORDS words; returns the count or -1 if more. */
+/* Split on blanks into at most MAX_WORDS words; MAX_WORDS + 1 means more. */
 static int split(char *s, char **w)
 {
 	int n = 0;
@@ -57,7 +57,7 @@ static int split(char *s, char **w)
 		if (!*s)
 			return n;
 		if (n == MAX_WORDS)
-			return -1;
+			return MAX_WORDS + 1;
 		w[n++] = s;
 		while (*s && *s != ' ' && *s != '\t')
 			s++;
@@ -135,7 +135,7 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 		if (n >= 3 && strcmp(w[2], "json"))
 			return fail(err, errlen, "show %s: unexpected argument '%.64s'; "
 				    "only 'json' may follow", w[1], w[2]);
-		if (n == 4)
+		if (n >= 4)
 			return fail(err, errlen, "show %s: unexpected argument '%.64s'",
 				    w[1], w[3]);
 		cmd->json = n == 3;

@@ -456,10 +456,9 @@ int mp_core_bypass_group(struct mp_core *c, struct mp_group *g, bool bypass)
 		return -EALREADY;
 	}
 	g->bypassed = bypass;
-	if (bypass && c->current_pg == g) {
-		c->current_pg = NULL;
-		c->current_path = NULL;
-	}
+	/* as dm's bypass_pg(): either way, the next I/O chooses the group afresh */
+	c->current_pg = NULL;
+	c->current_path = NULL;
 	mp_notice("group %u (%s) %s", g->num, g->name, bypass ? "disabled" : "enabled");
 	mp_core_unlock(c);
 	return 0;

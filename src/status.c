@@ -83,18 +83,12 @@ char *mp_status_info(struct mp_core *c)
 	return finish_stream(f, &buf);
 }
 
-char *mp_status_table(struct mp_core *c, const struct mp_config *cfg)
+/* The TABLE feature words, "<count> [words]", each followed by a space. */
+static void features(const struct mp_core *c, const struct mp_config *cfg, FILE *f)
 {
-	char *buf = NULL, dev[64];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	unsigned nfeat;
+	unsigned nfeat = (c->queue_if_no_path ? 1 : 0) + (cfg->pg_init_retries ? 2 : 0) +
+			 (cfg->pg_init_delay_msecs != 2000 ? 2 : 0);
 
-	if (!f)
-		return NULL;
-	mp_core_lock(c);
-	nfeat = (c->queue_if_no_path ? 1 : 0) + (cfg->pg_init_retries ? 2 : 0) +
-		(cfg->pg_init_delay_msecs != 2000 ? 2 : 0);
 	fprintf(f, "%u ", nfeat);
 	if (c->queue_if_no_path)
 		fputs("queue_if_no_path ", f);
@@ -102,6 +96,18 @@ char *mp_status_table(struct mp_core *c, const struct mp_config *cfg)
 		fprintf(f, "pg_init_retries %u ", cfg->pg_init_retries);
 	if (cfg->pg_init_delay_msecs != 2000)
 		fprintf(f, "pg_init_delay_msecs %u ", cfg->pg_init_delay_msecs);
+}
+
+char *mp_status_table(struct mp_core *c, const struct mp_config *cfg)
+{
+	char *buf = NULL, dev[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	mp_core_lock(c);
+	features(c, cfg, f);
 	if (cfg->hardware_handler == MP_HW_HANDLER_NONE)
 		fputs("0 ", f);
 	else
@@ -152,15 +158,19 @@ static void show_topology(struct mp_core *c, const char *devpath, uint64_t size,
 
 	human_size(size, hs, sizeof(hs));
 	fprintf(f, "%s (%s) mpathfs\n", cfg->name, devpath);
-	fprintf(f, "size=%s features='%s' hwhandler='%s' wp=rw\n", hs,
-		c->queue_if_no_path ? "1 queue_if_no_path" : "0",
+	fprintf(f, "size=%s features='", hs);
+	features(c, cfg, f);
+	/* multipath -ll quotes the words without the trailing space */
+	fseek(f, -1, SEEK_CUR);
+	fprintf(f, "' hwhandler='%s' wp=rw\n",
 		cfg->hardware_handler == MP_HW_HANDLER_NONE ? "0" : "1 alua");
 	for (unsigned i = 0; i < c->nr_groups; i++) {
 		struct mp_group *g = c->groups[i];
 		bool last_g = i + 1 == c->nr_groups;
 
-		fprintf(f, "%s policy='%s %u' prio=%d status=%s\n",
-			last_g ? "`-+-" : "|-+-", g->ps.ops->name, c->groups[i]->ps.rr_min_io,
+		/* as multipath -ll: the selector and its count of group args */
+		fprintf(f, "%s policy='%s 0' prio=%d status=%s\n",
+			last_g ? "`-+-" : "|-+-", g->ps.ops->name,
 			g->priority, group_state(c, g));
 		for (unsigned j = 0; j < g->nr_paths; j++) {
 			struct mp_path *p = g->paths[j];
