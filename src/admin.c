@@ -1,30 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The admin thread. It sleeps until the next polling interval or the
- * core's next deadline (no_path_retry expiry, deferred failback), whichever
- * comes first, and applies time-driven policy through the core. The core
- * kicks it when a new deadline appears so it never oversleeps one.
+ * The admin thread. One loop, woken by time or by the core (a new
+ * deadline): run the path monitor, expire hung I/O, apply time-driven
+ * policy, then sleep until the earliest next piece of work.
  *
- * Locking: a->mu (leaf) protects stop and woken; the core is called
+ * Locking: a->mu (leaf) protects stop and woken; everything else is called
  * without it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "mpathfs/admin.h"
-#include "mpathfs/core.h"
+#include "mpathfs/log.h"
+#include "mpathfs/request.h"
 #include "mpathfs/util.h"
-
-static void deadline_to_timespec(uint64_t mono_ns, struct timespec *ts)
-{
-	ts->tv_sec = (time_t)(mono_ns / 1000000000ull);
-	ts->tv_nsec = (long)(mono_ns % 1000000000ull);
-}
 
 static void *admin_main(void *arg)
 {
 	struct mp_admin *a = arg;
-	uint64_t next_poll = mp_now_ns() + a->interval_ns;
+	struct mp_core *core = &a->dev->core;
 
 	pthread_mutex_lock(&a->mu);
 	while (!a->stop) {
@@ -33,14 +28,19 @@ static void *admin_main(void *arg)
 
 		pthread_mutex_unlock(&a->mu);
 		now = mp_now_ns();
-		mp_core_tick(a->core, now);
-		if (now >= next_poll)
-			next_poll = now + a->interval_ns;
-		wake = next_poll;
-		d = mp_core_next_deadline(a->core);
+		mp_monitor_step(&a->mon, now);
+		mp_dev_expire_io(a->dev, now);
+		mp_core_tick(core, now);
+
+		wake = mp_monitor_next_wake(&a->mon, now);
+		d = mp_dev_next_expiry(a->dev, now);
+		if (d < wake)
+			wake = d;
+		d = mp_core_next_deadline(core);
 		if (d && d < wake)
 			wake = d;
-		deadline_to_timespec(wake, &ts);
+		ts.tv_sec = (time_t)(wake / 1000000000ull);
+		ts.tv_nsec = (long)(wake % 1000000000ull);
 		pthread_mutex_lock(&a->mu);
 		while (!a->stop && !a->woken) {
 			if (pthread_cond_timedwait(&a->cv, &a->mu, &ts) == ETIMEDOUT)
@@ -52,14 +52,18 @@ static void *admin_main(void *arg)
 	return NULL;
 }
 
-int mp_admin_start(struct mp_admin *a, struct mp_core *core, unsigned interval_s)
+int mp_admin_start(struct mp_admin *a, struct mp_dev *dev, const struct mp_config *cfg,
+		   char *err, size_t errlen)
 {
+	const struct mp_checker_ops *ops = mp_checker_find(mp_checker_name(cfg->path_checker));
 	pthread_condattr_t attr;
 	int r;
 
-	a->core = core;
-	a->interval_ns = (uint64_t)interval_s * 1000000000ull;
+	a->dev = dev;
 	a->stop = a->woken = a->started = false;
+	r = mp_monitor_init(&a->mon, &dev->core, cfg, ops, err, errlen);
+	if (r < 0)
+		return r;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -67,8 +71,10 @@ int mp_admin_start(struct mp_admin *a, struct mp_core *core, unsigned interval_s
 	pthread_condattr_destroy(&attr);
 	r = -pthread_create(&a->thread, NULL, admin_main, a);
 	if (r < 0) {
+		snprintf(err, errlen, "cannot start the admin thread: %s", mp_errstr(r));
 		pthread_cond_destroy(&a->cv);
 		pthread_mutex_destroy(&a->mu);
+		mp_monitor_destroy(&a->mon);
 		return r;
 	}
 	a->started = true;
@@ -96,5 +102,6 @@ void mp_admin_stop(struct mp_admin *a)
 	pthread_join(a->thread, NULL);
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
+	mp_monitor_destroy(&a->mon);
 	a->started = false;
 }

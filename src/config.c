@@ -67,6 +67,7 @@ enum {
 	MK_PATH_CHECKER, MK_POLLING_INTERVAL, MK_MAX_POLLING_INTERVAL,
 	MK_CHECKER_TIMEOUT, MK_IO_TIMEOUT, MK_HARDWARE_HANDLER, MK_PRIO,
 	MK_PG_INIT_RETRIES, MK_PG_INIT_DELAY_MSECS, MK_MAX_IO_MEMORY_MB,
+	MK_FLAP_THRESHOLD, MK_FLAP_WINDOW, MK_FLAP_HOLDOFF,
 	MK_COUNT
 };
 enum { GK_PRIORITY, GK_PATH_SELECTOR, GK_COUNT };
@@ -354,6 +355,9 @@ static const struct key multipath_keys[MK_COUNT] = {
 				     MP_OFF(pg_init_delay_msecs), 0, 60000 },
 	[MK_MAX_IO_MEMORY_MB] = { "max_io_memory_mb", set_uint,
 				  MP_OFF(max_io_memory_mb), 16, 65536 },
+	[MK_FLAP_THRESHOLD] = { "flap_threshold", set_uint, MP_OFF(flap_threshold), 0, 100 },
+	[MK_FLAP_WINDOW] = { "flap_window", set_uint, MP_OFF(flap_window), 1, 86400 },
+	[MK_FLAP_HOLDOFF] = { "flap_holdoff", set_uint, MP_OFF(flap_holdoff), 1, 86400 },
 };
 
 static const struct key group_keys[GK_COUNT] = {
@@ -672,6 +676,9 @@ void mp_config_defaults(struct mp_config *cfg)
 	cfg->pg_init_retries = 0;
 	cfg->pg_init_delay_msecs = 2000;
 	cfg->max_io_memory_mb = 256;
+	cfg->flap_threshold = 3;
+	cfg->flap_window = 60;
+	cfg->flap_holdoff = 30;
 }
 
 int mp_config_parse_string(const char *text, const char *fname,

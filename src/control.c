@@ -177,7 +177,7 @@ static int execute(const struct mp_control_ctx *ctx, const struct mp_cmd *cmd, F
 
 	switch (cmd->kind) {
 	case MP_CMD_FAIL_PATH:
-		r = mp_core_fail_path(c, p, "failed by administrator");
+		r = mp_core_fail_path_admin(c, p);
 		fprintf(f, r == -EALREADY ? "ok: path %s already failed\n" : "ok\n", p->name);
 		break;
 	case MP_CMD_REINSTATE_PATH:

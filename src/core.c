@@ -75,12 +75,14 @@ static struct mp_path *choose_in_group(struct mp_core *c, struct mp_group *g,
 	p = g->ps.ops->select_path(&g->ps, nr_bytes, &repeat);
 	if (!p)
 		return NULL;
-	if (c->current_pg != g) {
-		if (c->current_pg)
+	if (c->last_pg != g) {
+		/* the first choice is not a switch; any later change of group is */
+		if (c->last_pg)
 			c->nr_group_switches++;
 		mp_notice("group %u (%s) is now active", g->num, g->name);
-		c->current_pg = g;
+		c->last_pg = g;
 	}
+	c->current_pg = g;
 	c->current_path = p;
 	c->repeat_left = repeat ? repeat - 1 : 0;
 	return p;
@@ -406,13 +408,19 @@ int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason)
 	return 0;
 }
 
-int mp_core_reinstate_path(struct mp_core *c, struct mp_path *p, const char *reason)
+static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
+		     bool by_checker)
 {
 	struct mp_group *g = p->group;
 	struct mp_qentry *q;
 	bool first_in_group, kicked = false;
 
 	mp_core_lock(c);
+	if (by_checker && p->admin_failed) {
+		mp_core_unlock(c);
+		return -EPERM;
+	}
+	p->admin_failed = false;
 	if (p->active) {
 		mp_core_unlock(c);
 		return -EALREADY;
@@ -446,6 +454,40 @@ int mp_core_reinstate_path(struct mp_core *c, struct mp_path *p, const char *rea
 	if (kicked)
 		kick(c);
 	return 0;
+}
+
+int mp_core_reinstate_path(struct mp_core *c, struct mp_path *p, const char *reason)
+{
+	return reinstate(c, p, reason, false);
+}
+
+int mp_core_reinstate_path_checked(struct mp_core *c, struct mp_path *p, const char *reason)
+{
+	return reinstate(c, p, reason, true);
+}
+
+int mp_core_fail_path_admin(struct mp_core *c, struct mp_path *p)
+{
+	mp_core_lock(c);
+	p->admin_failed = true;
+	mp_core_unlock(c);
+	return mp_core_fail_path(c, p, "failed by administrator");
+}
+
+void mp_core_set_check_state(struct mp_core *c, struct mp_path *p, enum mp_check_state s)
+{
+	mp_core_lock(c);
+	p->check_state = s;
+	mp_core_unlock(c);
+}
+
+void mp_core_path_view(struct mp_core *c, struct mp_path *p, struct mp_core_path_view *v)
+{
+	mp_core_lock(c);
+	v->active = p->active;
+	v->admin_failed = p->admin_failed;
+	v->fail_count = p->fail_count;
+	mp_core_unlock(c);
 }
 
 int mp_core_bypass_group(struct mp_core *c, struct mp_group *g, bool bypass)

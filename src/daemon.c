@@ -12,6 +12,7 @@
 
 #include "mpathfs/daemon.h"
 #include "mpathfs/log.h"
+#include "mpathfs/scsi.h"
 #include "mpathfs/util.h"
 
 #define AIO_DEPTH 1024
@@ -75,6 +76,12 @@ int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
 			r = -EINVAL;
 			goto fail_paths;
 		}
+		if (cfg->path_checker == MP_CHECKER_TUR && mp_scsi_probe(d->devs[i].fd) < 0) {
+			snprintf(err, errlen, "%s:%d: device: '%s' is not a SCSI device; "
+				 "path_checker = tur needs one", cfg->file, p->device_line, p->device);
+			r = -EINVAL;
+			goto fail_paths;
+		}
 		size = d->devs[i].size;
 		if (d->devs[i].lbs > align)
 			align = d->devs[i].lbs;
@@ -102,6 +109,7 @@ fail_engine:
 
 int mp_daemon_start(struct mp_daemon *d)
 {
+	char err[MP_ERRMSG_MAX];
 	int r;
 
 	r = d->engine.ops->start(&d->engine, AIO_DEPTH);
@@ -109,9 +117,10 @@ int mp_daemon_start(struct mp_daemon *d)
 		mp_err("cannot start the I/O engine: %s", mp_errstr(r));
 		return r;
 	}
-	r = mp_admin_start(&d->admin, &d->dev.core, d->cfg.polling_interval);
+	d->dev.io_timeout_ns = (uint64_t)d->cfg.io_timeout * 1000000000ull;
+	r = mp_admin_start(&d->admin, &d->dev, &d->cfg, err, sizeof(err));
 	if (r < 0) {
-		mp_err("cannot start the admin thread: %s", mp_errstr(r));
+		mp_err("%s", err);
 		return r;
 	}
 	mp_core_lock(&d->dev.core);

@@ -43,6 +43,8 @@ static bool blocked(struct mp_range_lock *rl, struct mp_range *r)
 bool mp_range_acquire(struct mp_range_lock *rl, struct mp_range *r,
 		      uint64_t start, uint64_t end, void (*grant)(struct mp_range *))
 {
+	bool granted;
+
 	r->start = start;
 	r->end = end;
 	r->grant = grant;
@@ -52,9 +54,10 @@ bool mp_range_acquire(struct mp_range_lock *rl, struct mp_range *r,
 	rl->head.prev->next = r;
 	rl->head.prev = r;
 	rl->nr_entries++;
-	r->granted = !blocked(rl, r);
+	granted = r->granted = !blocked(rl, r);
 	pthread_mutex_unlock(&rl->mu);
-	return r->granted;
+	/* not r->granted: once unlocked, a release may grant r (and say so) */
+	return granted;
 }
 
 void mp_range_release(struct mp_range_lock *rl, struct mp_range *r)

@@ -17,8 +17,15 @@
  * write's read-modify-write cannot interleave with another write to the
  * same blocks and lose an update.
  *
- * Locking: budget_mu (budget, live count) and the range lock are leaves,
- * never held across calls into the core or the engine.
+ * Each submission to a path is a struct mp_pio on the device's in-flight
+ * list, oldest first. One that outlives io_timeout is orphaned: taken off
+ * the list, its path failed, its segment re-driven with a new pio. The
+ * orphan holds a reference on the request, so the request's buffers (which
+ * the kernel may still write) and its range lock (which keeps newer writes
+ * off the blocks a late write may still hit) live until it comes back.
+ *
+ * Locking: budget_mu (budget, live count), pio_mu (in-flight list) and the
+ * range lock are leaves, never held across calls into the core or engine.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +37,12 @@
 #include "mpathfs/util.h"
 
 #define BUF_ALIGN 4096
+
+enum pio_state {
+	PIO_INFLIGHT,
+	PIO_DONE,	/* completed before it timed out */
+	PIO_ORPHAN,	/* timed out: completion only releases it */
+};
 
 enum req_phase {
 	PHASE_IO,		/* the request's own path I/O */
@@ -45,7 +58,11 @@ int mp_dev_init(struct mp_dev *dev, struct mp_engine *engine,
 	dev->budget_limit = budget_bytes;
 	dev->budget_used = 0;
 	dev->nr_live = 0;
+	dev->io_timeout_ns = 0;
+	dev->pio_head = dev->pio_tail = NULL;
+	dev->nr_orphans = 0;
 	mp_range_lock_init(&dev->rl);
+	pthread_mutex_init(&dev->pio_mu, NULL);
 	pthread_mutex_init(&dev->budget_mu, NULL);
 	pthread_cond_init(&dev->budget_cv, NULL);
 	return 0;
@@ -62,6 +79,7 @@ void mp_dev_drain(struct mp_dev *dev)
 void mp_dev_destroy(struct mp_dev *dev)
 {
 	mp_range_lock_destroy(&dev->rl);
+	pthread_mutex_destroy(&dev->pio_mu);
 	pthread_cond_destroy(&dev->budget_cv);
 	pthread_mutex_destroy(&dev->budget_mu);
 }
@@ -153,6 +171,7 @@ struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
 	budget_get(dev, charge);
 	r->budget = charge;
 	r->nr_segs = nr_segs;
+	r->refs = 1;
 	return r;
 
 fail:
@@ -168,11 +187,30 @@ void *mp_req_data(struct mp_req *r)
 	return r->buf + (r->off - r->aoff);
 }
 
-void mp_req_free(struct mp_req *r)
+/*
+ * Release the range once the request is finished and no timed-out I/O of
+ * it can still land; whichever of the two happens last gets here first
+ * with both true, and the exchange makes it happen once.
+ */
+static void range_release_once(struct mp_req *r)
+{
+	bool no = false;
+
+	if (!r->range_held)
+		return;
+	if (__atomic_compare_exchange_n(&r->range_released, &no, true, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		mp_range_release(&r->dev->rl, &r->range);
+}
+
+static void req_put(struct mp_req *r)
 {
 	struct mp_dev *dev = r->dev;
 	size_t charge = r->budget;
 
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	range_release_once(r);
 	free(r->edge);
 	free(r->buf);
 	free(r->segs);
@@ -180,15 +218,20 @@ void mp_req_free(struct mp_req *r)
 	budget_put(dev, charge);
 }
 
+void mp_req_free(struct mp_req *r)
+{
+	req_put(r);
+}
+
 static void run_phase(struct mp_req *r);
 static void seg_start(struct mp_seg *s);
+static void account(struct mp_path *p, enum mp_io_op op, long bytes);
 
 static void finish(struct mp_req *r)
 {
-	if (r->range_held) {
-		r->range_held = false;
-		mp_range_release(&r->dev->rl, &r->range);
-	}
+	__atomic_store_n(&r->finished, true, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&r->orphans, __ATOMIC_SEQ_CST))
+		range_release_once(r);
 	r->complete(r, r->err);
 }
 
@@ -242,17 +285,71 @@ static void account(struct mp_path *p, enum mp_io_op op, long bytes)
 	}
 }
 
+static void pio_link(struct mp_dev *dev, struct mp_pio *pio)
+{
+	pthread_mutex_lock(&dev->pio_mu);
+	pio->next = NULL;
+	pio->prev = dev->pio_tail;
+	if (dev->pio_tail)
+		dev->pio_tail->next = pio;
+	else
+		dev->pio_head = pio;
+	dev->pio_tail = pio;
+	pthread_mutex_unlock(&dev->pio_mu);
+}
+
+/* Caller holds pio_mu. */
+static void pio_unlink_locked(struct mp_dev *dev, struct mp_pio *pio)
+{
+	if (pio->prev)
+		pio->prev->next = pio->next;
+	else
+		dev->pio_head = pio->next;
+	if (pio->next)
+		pio->next->prev = pio->prev;
+	else
+		dev->pio_tail = pio->prev;
+	pio->prev = pio->next = NULL;
+}
+
+/* A timed-out I/O came back at last: drop what it held. */
+static void orphan_done(struct mp_pio *pio, long res)
+{
+	struct mp_req *r = pio->seg->req;
+
+	mp_notice("path %s: timed-out I/O at offset %llu completed late (%s)",
+		  pio->path->name, (unsigned long long)pio->eio.off,
+		  res < 0 ? mp_errstr((int)res) : "success");
+	__atomic_sub_fetch(&r->dev->nr_orphans, 1, __ATOMIC_RELAXED);
+	free(pio);
+	if (!__atomic_sub_fetch(&r->orphans, 1, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&r->finished, __ATOMIC_SEQ_CST))
+		range_release_once(r);
+	req_put(r);
+}
+
 static void seg_io_done(struct mp_eio *io, long res)
 {
-	struct mp_seg *s = mp_container_of(io, struct mp_seg, eio);
-	struct mp_core *core = &s->req->dev->core;
-	struct mp_path *p = s->path;
+	struct mp_pio *pio = mp_container_of(io, struct mp_pio, eio);
+	struct mp_seg *s = pio->seg;
+	struct mp_dev *dev = s->req->dev;
+	struct mp_path *p = pio->path;
 	bool transfer = s->op == MP_IO_READ || s->op == MP_IO_WRITE;
+	size_t len = io->len;
+	int expect = PIO_INFLIGHT;
 
-	s->path = NULL;
-	mp_core_end_io(core, p, io->len, mp_now_ns() - s->start_ns);
+	if (!__atomic_compare_exchange_n(&pio->state, &expect, PIO_DONE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		orphan_done(pio, res);
+		return;
+	}
+	pthread_mutex_lock(&dev->pio_mu);
+	pio_unlink_locked(dev, pio);
+	pthread_mutex_unlock(&dev->pio_mu);
+	mp_core_end_io(&dev->core, p, len, mp_now_ns() - pio->start_ns);
+	free(pio);
 
-	if (res >= 0 && (!transfer || (size_t)res == io->len)) {
+	if (res >= 0 && (!transfer || (size_t)res == len)) {
 		account(p, s->op, res);
 		s->done += transfer ? (size_t)res : s->len;
 		seg_finished(s, 0);
@@ -278,25 +375,37 @@ static void seg_io_done(struct mp_eio *io, long res)
 		char reason[96];
 
 		snprintf(reason, sizeof(reason), "I/O error: %s", mp_errstr((int)res));
-		mp_core_fail_path(core, p, reason);
+		mp_core_fail_path(&dev->core, p, reason);
 	}
 	__atomic_add_fetch(&p->nr_redriven, 1, __ATOMIC_RELAXED);
 	seg_start(s);
 }
 
-static void seg_issue(struct mp_seg *s)
+static void seg_issue(struct mp_seg *s, struct mp_path *path)
 {
-	struct mp_engine *e = s->req->dev->engine;
-	struct mp_eio *io = &s->eio;
+	struct mp_dev *dev = s->req->dev;
+	struct mp_engine *e = dev->engine;
+	struct mp_pio *pio = calloc(1, sizeof(*pio));
+	struct mp_eio *io;
 	int r;
 
+	if (!pio) {
+		mp_core_end_io(&dev->core, path, s->len - s->done, 0);
+		seg_finished(s, -ENOMEM);
+		return;
+	}
+	pio->seg = s;
+	pio->path = path;
+	pio->state = PIO_INFLIGHT;
+	io = &pio->eio;
 	io->op = s->op;
-	io->dev = &s->path->dev;
+	io->dev = &path->dev;
 	io->buf = s->buf ? s->buf + s->done : NULL;
 	io->len = s->len - s->done;
 	io->off = s->off + s->done;
 	io->done = seg_io_done;
-	s->start_ns = mp_now_ns();
+	pio->start_ns = mp_now_ns();
+	pio_link(dev, pio);
 	r = e->ops->submit(e, io);
 	if (r < 0)
 		seg_io_done(io, r);
@@ -304,10 +413,11 @@ static void seg_issue(struct mp_seg *s)
 
 static void seg_start(struct mp_seg *s)
 {
-	int r = mp_core_map_io(&s->req->dev->core, s->len - s->done, &s->qe, &s->path);
+	struct mp_path *path;
+	int r = mp_core_map_io(&s->req->dev->core, s->len - s->done, &s->qe, &path);
 
 	if (r == 0)
-		seg_issue(s);
+		seg_issue(s, path);
 	else if (r < 0)
 		seg_finished(s, r);
 	/* r == 1: parked on the core's queue until a path returns */
@@ -396,4 +506,59 @@ void mp_req_submit(struct mp_req *r)
 		if (mp_range_acquire(&r->dev->rl, &r->range, start, end, range_granted))
 			range_granted(&r->range);
 	}
+}
+
+void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns)
+{
+	struct mp_pio *pio, *next, *expired = NULL;
+
+	if (!dev->io_timeout_ns)
+		return;
+	pthread_mutex_lock(&dev->pio_mu);
+	for (pio = dev->pio_head; pio && pio->start_ns + dev->io_timeout_ns <= now_ns; pio = next) {
+		int expect = PIO_INFLIGHT;
+
+		next = pio->next;
+		/* the completion side may be finishing it right now: it wins or we do */
+		if (!__atomic_compare_exchange_n(&pio->state, &expect, PIO_ORPHAN, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			continue;
+		pio_unlink_locked(dev, pio);
+		pio->next = expired;
+		expired = pio;
+	}
+	pthread_mutex_unlock(&dev->pio_mu);
+
+	for (pio = expired; pio; pio = next) {
+		struct mp_seg *s = pio->seg;
+		char reason[96];
+
+		next = pio->next;
+		pio->next = NULL;
+		__atomic_add_fetch(&s->req->refs, 1, __ATOMIC_ACQ_REL);
+		__atomic_add_fetch(&s->req->orphans, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&dev->nr_orphans, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&pio->path->nr_errors, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&pio->path->nr_redriven, 1, __ATOMIC_RELAXED);
+		mp_core_end_io(&dev->core, pio->path, pio->eio.len, now_ns - pio->start_ns);
+		snprintf(reason, sizeof(reason), "I/O timeout: no answer within %llu ms",
+			 (unsigned long long)(dev->io_timeout_ns / 1000000ull));
+		mp_core_fail_path(&dev->core, pio->path, reason);
+		/* the orphan keeps its buffer; the segment starts over elsewhere */
+		seg_start(s);
+	}
+}
+
+uint64_t mp_dev_next_expiry(struct mp_dev *dev, uint64_t now_ns)
+{
+	uint64_t t;
+
+	if (!dev->io_timeout_ns)
+		return UINT64_MAX;
+	pthread_mutex_lock(&dev->pio_mu);
+	/* I/O started later expires later than now + timeout: no wake-up needed */
+	t = dev->pio_head ? dev->pio_head->start_ns + dev->io_timeout_ns
+			  : now_ns + dev->io_timeout_ns;
+	pthread_mutex_unlock(&dev->pio_mu);
+	return t;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpathfs/checker.h"
 #include "mpathfs/status.h"
 
 /* dm prints major:minor; a regular-file path has none, so its name stands in. */
@@ -176,27 +177,30 @@ static void show_topology(struct mp_core *c, const char *devpath, uint64_t size,
 			struct mp_path *p = g->paths[j];
 
 			path_dev_word(p, dev, sizeof(dev));
-			fprintf(f, "%s%s %s %s %s %s running\n",
+			/* dm's state, then the checker's, as multipath -ll */
+			fprintf(f, "%s%s %s %s %s %s %s running\n",
 				last_g ? "  " : "| ",
 				j + 1 == g->nr_paths ? "`-" : "|-",
 				p->name, p->device, dev,
-				p->active ? "active ready" : "failed faulty");
+				p->active ? "active" : "failed",
+				mp_check_state_name(p->check_state));
 		}
 	}
 }
 
 static void show_paths(struct mp_core *c, FILE *f)
 {
-	fprintf(f, "%-12s %-20s %-12s %-6s %-10s %6s %8s %12s %12s %8s\n",
-		"name", "device", "group", "state", "dev_t", "fails", "inflight",
+	fprintf(f, "%-12s %-20s %-12s %-6s %-8s %-10s %6s %8s %12s %12s %8s\n",
+		"name", "device", "group", "state", "checker", "dev_t", "fails", "inflight",
 		"reads", "writes", "errors");
 	for (unsigned i = 0; i < c->nr_paths; i++) {
 		struct mp_path *p = c->paths[i];
 		char dev[64];
 
 		path_dev_word(p, dev, sizeof(dev));
-		fprintf(f, "%-12s %-20s %-12s %-6s %-10s %6u %8llu %12llu %12llu %8llu\n",
+		fprintf(f, "%-12s %-20s %-12s %-6s %-8s %-10s %6u %8llu %12llu %12llu %8llu\n",
 			p->name, p->device, p->group->name, p->active ? "active" : "failed",
+			mp_check_state_name(p->check_state),
 			p->dev.is_blockdev ? dev : "-", p->fail_count,
 			(unsigned long long)p->inflight_ios,
 			(unsigned long long)__atomic_load_n(&p->nr_reads, __ATOMIC_RELAXED),
@@ -313,6 +317,8 @@ static json_object *path_json(struct mp_core *c, struct mp_path *p)
 			       json_object_new_string(dev) : NULL);
 	json_object_object_add(o, "group", json_object_new_string(p->group->name));
 	json_object_object_add(o, "state", json_object_new_string(p->active ? "active" : "failed"));
+	json_object_object_add(o, "checker_state", json_object_new_string(mp_check_state_name(p->check_state)));
+	json_object_object_add(o, "admin_failed", json_object_new_boolean(p->admin_failed));
 	json_object_object_add(o, "fail_count", json_u64(p->fail_count));
 	json_object_object_add(o, "inflight_ios", json_u64(p->inflight_ios));
 	json_object_object_add(o, "inflight_bytes", json_u64(p->inflight_bytes));

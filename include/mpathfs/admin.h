@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The admin thread: wakes every polling interval (or at the core's next
- * deadline) and applies time-driven policy through the core.
+ * The admin thread: runs the path monitor (checkers, damping), expires
+ * hung I/O, and applies the core's time-driven policy (no_path_retry,
+ * deferred failback). It sleeps until the earliest of these has work.
  *
- * Locking: a->mu protects stop and the wake flag; it is a leaf and is
- * never held while calling into the core.
+ * Locking: a->mu protects stop and woken; a leaf, never held while
+ * calling into the core, the monitor or the device.
  */
 #ifndef MPATHFS_ADMIN_H
 #define MPATHFS_ADMIN_H
@@ -13,18 +14,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct mp_core;
+#include "mpathfs/path-monitor.h"
+
+struct mp_dev;
 
 struct mp_admin {
-	struct mp_core *core;
-	uint64_t interval_ns;
+	struct mp_dev *dev;
+	struct mp_monitor mon;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop, woken, started;
 };
 
-int mp_admin_start(struct mp_admin *a, struct mp_core *core, unsigned interval_s);
+/* Set up the checkers and start the thread; err says why it could not. */
+int mp_admin_start(struct mp_admin *a, struct mp_dev *dev, const struct mp_config *cfg,
+		   char *err, size_t errlen);
 /* Wake the thread so it re-reads the core's deadlines. */
 void mp_admin_kick(void *arg);
 void mp_admin_stop(struct mp_admin *a);

@@ -77,6 +77,11 @@ struct mp_config {
 	unsigned pg_init_retries;	/* default 0 */
 	unsigned pg_init_delay_msecs;	/* default 2000 */
 	unsigned max_io_memory_mb;	/* bounce-buffer budget, default 256 */
+	/* flap damping: flap_threshold failures within flap_window seconds hold
+	 * a path out until it has passed its checks for flap_holdoff seconds */
+	unsigned flap_threshold;	/* default 3, 0 = no damping */
+	unsigned flap_window;		/* s, default 60 */
+	unsigned flap_holdoff;		/* s, default 30 */
 
 	struct mp_config_group *groups;	/* in config order */
 	unsigned nr_groups;

@@ -34,6 +34,7 @@ struct mp_core {
 	unsigned nr_paths;
 
 	struct mp_group *current_pg;
+	struct mp_group *last_pg;	/* the group I/O last went to */
 	struct mp_group *next_pg;	/* set by switch_group */
 	struct mp_path *current_path;
 	unsigned repeat_left;
@@ -91,6 +92,20 @@ int mp_core_reinstate_path(struct mp_core *c, struct mp_path *p, const char *rea
 int mp_core_bypass_group(struct mp_core *c, struct mp_group *g, bool bypass);
 int mp_core_switch_group(struct mp_core *c, struct mp_group *g);
 void mp_core_set_queue_if_no_path(struct mp_core *c, bool queue);
+
+/* As mp_core_fail_path(), and the checker leaves the path failed. */
+int mp_core_fail_path_admin(struct mp_core *c, struct mp_path *p);
+/* Reinstate for a passed check: -EPERM if an administrator failed it. */
+int mp_core_reinstate_path_checked(struct mp_core *c, struct mp_path *p, const char *reason);
+void mp_core_set_check_state(struct mp_core *c, struct mp_path *p, enum mp_check_state s);
+
+/* A consistent look at one path's [core] state. */
+struct mp_core_path_view {
+	bool active;
+	bool admin_failed;
+	unsigned fail_count;
+};
+void mp_core_path_view(struct mp_core *c, struct mp_path *p, struct mp_core_path_view *v);
 
 /* Apply time-driven policy (no_path_retry N, deferred failback). */
 void mp_core_tick(struct mp_core *c, uint64_t now_ns);

@@ -16,6 +16,20 @@
 
 struct mp_group;
 
+/*
+ * Path states as multipathd reports them (checker results). A path that
+ * opened is taken as ready until its first check says otherwise.
+ */
+enum mp_check_state {
+	MP_CHECK_READY,		/* answers: usable */
+	MP_CHECK_FAULTY,	/* answers with an error: not usable */
+	MP_CHECK_SHAKY,		/* answers, but only sometimes */
+	MP_CHECK_GHOST,		/* standby path (ALUA): not for I/O now */
+	MP_CHECK_PENDING,	/* a check is running */
+	MP_CHECK_TIMEOUT,	/* no answer within checker_timeout */
+	MP_CHECK_DELAYED,	/* passed, but held out after flapping */
+};
+
 /* What the I/O engine learned when it opened a path device. */
 struct mp_path_dev {
 	int fd;
@@ -32,6 +46,8 @@ struct mp_path {
 	struct mp_path_dev dev;
 	struct mp_group *group;		/* [core] */
 	bool active;			/* [core] usable for I/O */
+	bool admin_failed;		/* [core] failed by command: the checker leaves it */
+	enum mp_check_state check_state;/* [core] last checker verdict */
 	unsigned fail_count;		/* [core] cumulative failures */
 	uint64_t inflight_ios;		/* [core] */
 	uint64_t inflight_bytes;	/* [core] */

@@ -5,8 +5,14 @@
  * splitting, short-I/O continuation, read-modify-write for unaligned writes
  * (serialised by the range lock), re-drive on path errors and queueing.
  *
+ * Hung I/O: a path I/O in flight longer than io_timeout is orphaned: its
+ * path is failed, its segment re-driven on another path, and the orphan
+ * keeps its request's buffers and range lock until the kernel completes it,
+ * so a stale write can never land over newer data.
+ *
  * Locking (order: none of these nest):
  *   dev->budget_mu  - bounce-buffer memory budget and live request count
+ *   dev->pio_mu     - the list of path I/O in flight
  *   dev->rl.mu      - range lock (range-lock.h)
  *   dev->core.lock  - core state (core.h)
  */
@@ -36,20 +42,34 @@ struct mp_dev {
 	pthread_cond_t budget_cv;
 	uint64_t budget_used, budget_limit;	/* bytes of bounce buffers */
 	unsigned nr_live;			/* requests not yet freed */
+
+	uint64_t io_timeout_ns;		/* 0: never expire I/O */
+	pthread_mutex_t pio_mu;
+	struct mp_pio *pio_head;	/* in flight, oldest first */
+	struct mp_pio *pio_tail;
+	uint64_t nr_orphans;		/* [atomic] timed-out I/O not yet back */
 };
 
 struct mp_req;
+struct mp_seg;
+
+/* One submission of (part of) a segment to one path. */
+struct mp_pio {
+	struct mp_eio eio;
+	struct mp_seg *seg;
+	struct mp_path *path;
+	uint64_t start_ns;
+	int state;			/* [atomic] enum pio_state in request.c */
+	struct mp_pio *prev, *next;	/* dev->pio_mu */
+};
 
 struct mp_seg {
-	struct mp_eio eio;
 	struct mp_req *req;
-	struct mp_path *path;		/* while mapped */
 	struct mp_qentry qe;
 	uint64_t off;			/* device offset of the segment */
 	size_t len;
 	size_t done;			/* bytes completed so far (short I/O) */
 	char *buf;
-	uint64_t start_ns;
 	enum mp_io_op op;
 };
 
@@ -66,6 +86,10 @@ struct mp_req {
 	int phase;
 	int err;
 	unsigned pending;		/* [atomic] segments not yet finished */
+	unsigned refs;			/* [atomic] the front end's + one per orphan */
+	unsigned orphans;		/* [atomic] timed-out I/O not yet back */
+	bool finished;			/* [atomic] complete() has been called */
+	bool range_released;		/* [atomic] */
 	struct mp_range range;
 	bool range_held;
 	void (*complete)(struct mp_req *r, int err);
@@ -84,7 +108,8 @@ void mp_dev_destroy(struct mp_dev *dev);
  * Make a request for [off, off+len). Blocks while the bounce-buffer budget
  * is exhausted (backpressure). complete(r, err) is called exactly once after
  * mp_req_submit(), from an engine thread or the submitter; the front end
- * then replies and calls mp_req_free(). For a write, copy the data into
+ * then replies and calls mp_req_free(); the memory (and a write's range
+ * lock) goes when the last timed-out I/O of the request is back. For a write, copy the data into
  * mp_req_data() before submitting; for a read, the data is there on success.
  * Returns NULL on allocation failure.
  */
@@ -94,6 +119,13 @@ struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
 void *mp_req_data(struct mp_req *r);
 void mp_req_submit(struct mp_req *r);
 void mp_req_free(struct mp_req *r);
+
+/*
+ * Orphan and re-drive every path I/O older than io_timeout (admin thread),
+ * and the time of the next check worth making.
+ */
+void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns);
+uint64_t mp_dev_next_expiry(struct mp_dev *dev, uint64_t now_ns);
 
 /* Checks shared by every front end: 0, or -EINVAL / -ENOSPC / -EFBIG. */
 int mp_req_check_range(const struct mp_dev *dev, enum mp_io_op op,

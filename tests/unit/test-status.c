@@ -500,7 +500,7 @@ Test(status, topology)
 		    "size=1.0G features='1 queue_if_no_path' hwhandler='0' wp=rw\n"
 		    "|-+- policy='service-time 0' prio=50 status=active\n"
 		    "| |- a /dev/loop0 7:0 active ready running\n"
-		    "| `- b /dev/loop1 7:1 failed faulty running\n"
+		    "| `- b /dev/loop1 7:1 failed ready running\n"
 		    "`-+- policy='service-time 0' prio=10 status=enabled\n"
 		    "  `- c /dev/loop2 7:2 active ready running\n",
 		    "io !b");

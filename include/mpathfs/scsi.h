@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SCSI commands through libsgutils2's sg_pt interface, with explicit
+ * timeouts, and the decoding of what comes back. Every result is reduced
+ * to plain values here (-errno for the OS, category, status, transport
+ * status and sense) so nothing above this file sees sg3_utils types, and
+ * the decoders are pure functions that unit tests feed canned buffers.
+ */
+#ifndef MPATHFS_SCSI_H
+#define MPATHFS_SCSI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mpathfs/checker.h"
+
+enum mp_scsi_category {
+	MP_SCSI_GOOD,
+	MP_SCSI_STATUS,		/* a status other than GOOD / CHECK CONDITION */
+	MP_SCSI_SENSE,		/* CHECK CONDITION with sense data */
+	MP_SCSI_TRANSPORT,	/* host or driver status: the path, not the LUN */
+	MP_SCSI_OS_ERROR,	/* the ioctl failed */
+	MP_SCSI_TIMEOUT,
+};
+
+#define MP_SCSI_SENSE_MAX 64
+
+struct mp_scsi_result {
+	enum mp_scsi_category category;
+	int status;			/* SCSI status byte */
+	int transport_err;		/* host_status | driver_status << 8 */
+	int os_err;			/* negative errno */
+	uint8_t sense[MP_SCSI_SENSE_MAX];
+	int sense_len;
+};
+
+struct mp_sense {
+	uint8_t key, asc, ascq;
+};
+
+#define MP_SENSE_NOT_READY 0x2
+#define MP_SENSE_UNIT_ATTENTION 0x6
+
+/* 0 if fd answers SG_IO (a SCSI device), else -errno (-ENOTTY for none). */
+int mp_scsi_probe(int fd);
+
+/* Issue TEST UNIT READY; 0 with *res filled, or -errno if it could not be sent. */
+int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res);
+
+/* Decode fixed or descriptor sense; false if len is too short or it is not sense. */
+bool mp_scsi_decode_sense(const uint8_t *sense, int len, struct mp_sense *out);
+
+/*
+ * What a TEST UNIT READY result says of the path, as multipath-tools' tur
+ * checker: GOOD is ready; NOT READY with 04/0B (standby) is ghost; any
+ * transport error, other sense or status is faulty. *retry is set for a
+ * UNIT ATTENTION, which a state change leaves behind and which a second
+ * try clears. msg says why.
+ */
+enum mp_check_state mp_tur_classify(const struct mp_scsi_result *r, bool *retry,
+				    char *msg, size_t msglen);
+
+/* TEST UNIT READY through `issue`, retried once after a UNIT ATTENTION. */
+typedef int (*mp_tur_issue_fn)(void *arg, struct mp_scsi_result *res);
+enum mp_check_state mp_tur_check(mp_tur_issue_fn issue, void *arg, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The path monitor (see path-monitor.h): multipathd's checker loop.
+ *
+ * Damping: every failure of a path (by checker, I/O error or timeout) is
+ * timestamped from the core's fail_count. A failed path whose check
+ * passes while it has failed flap_threshold times within flap_window is
+ * not reinstated: it is "delayed" until it has passed every check for
+ * flap_holdoff, and any failed check in that time starts the wait again.
+ * A path failed by command is left to the administrator.
+ *
+ * Locking: none of its own (admin thread only); core state through core.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpathfs/log.h"
+#include "mpathfs/path-monitor.h"
+
+#define PENDING_POLL_NS (20 * 1000000ull)
+
+int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
+		    const struct mp_config *cfg, const struct mp_checker_ops *ops,
+		    char *err, size_t errlen)
+{
+	unsigned i;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->core = core;
+	m->poll_ns = (uint64_t)cfg->polling_interval * 1000000000ull;
+	m->max_poll_ns = (uint64_t)cfg->max_polling_interval * 1000000000ull;
+	m->flap_threshold = cfg->flap_threshold;
+	m->flap_window_ns = (uint64_t)cfg->flap_window * 1000000000ull;
+	m->flap_holdoff_ns = (uint64_t)cfg->flap_holdoff * 1000000000ull;
+	m->watch = calloc(core->nr_paths, sizeof(*m->watch));
+	if (!m->watch) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < core->nr_paths; i++) {
+		struct mp_path_watch *w = &m->watch[i];
+
+		w->path = core->paths[i];
+		w->ck.ops = ops;
+		w->ck.dev = &w->path->dev;
+		w->ck.device = w->path->device;
+		w->ck.timeout_ms = cfg->checker_timeout * 1000;
+		w->interval_ns = m->poll_ns;
+		m->nr_watch++;
+		r = ops->init(&w->ck);
+		if (r < 0) {
+			snprintf(err, errlen, "path %s: %s", w->path->name,
+				 w->ck.msg[0] ? w->ck.msg : mp_errstr(r));
+			mp_monitor_destroy(m);
+			return r;
+		}
+		w->ck_ok = true;
+	}
+	return 0;
+}
+
+void mp_monitor_destroy(struct mp_monitor *m)
+{
+	for (unsigned i = 0; i < m->nr_watch; i++)
+		if (m->watch[i].ck_ok)
+			m->watch[i].ck.ops->destroy(&m->watch[i].ck);
+	free(m->watch);
+	m->watch = NULL;
+	m->nr_watch = 0;
+}
+
+static void record_failures(struct mp_path_watch *w, unsigned fail_count, uint64_t now)
+{
+	while (w->seen_fail_count != fail_count) {
+		w->seen_fail_count++;
+		w->fails[w->fail_head] = now;
+		w->fail_head = (w->fail_head + 1) % MP_FLAP_MAX;
+		if (w->nr_fails < MP_FLAP_MAX)
+			w->nr_fails++;
+	}
+}
+
+static bool flapping(const struct mp_monitor *m, const struct mp_path_watch *w, uint64_t now)
+{
+	unsigned i, n = 0;
+
+	if (!m->flap_threshold)
+		return false;
+	for (i = 0; i < w->nr_fails; i++) {
+		uint64_t t = w->fails[(w->fail_head + MP_FLAP_MAX - 1 - i) % MP_FLAP_MAX];
+
+		if (now - t <= m->flap_window_ns)
+			n++;
+	}
+	return n >= m->flap_threshold;
+}
+
+/* Trouble anywhere: look at every path often again. */
+static void reset_backoff(struct mp_monitor *m, uint64_t now)
+{
+	for (unsigned i = 0; i < m->nr_watch; i++) {
+		struct mp_path_watch *w = &m->watch[i];
+
+		w->interval_ns = m->poll_ns;
+		if (!w->checking && w->next_check_ns > now + m->poll_ns)
+			w->next_check_ns = now + m->poll_ns;
+	}
+}
+
+static void passed(struct mp_monitor *m, struct mp_path_watch *w,
+		   const struct mp_core_path_view *v, uint64_t now)
+{
+	struct mp_path *p = w->path;
+	char reason[200];
+
+	if (v->active || v->admin_failed) {
+		mp_core_set_check_state(m->core, p, MP_CHECK_READY);
+		if (v->active && w->interval_ns < m->max_poll_ns) {
+			w->interval_ns *= 2;
+			if (w->interval_ns > m->max_poll_ns)
+				w->interval_ns = m->max_poll_ns;
+		}
+		return;
+	}
+	if (!w->delayed_until_ns && flapping(m, w, now)) {
+		w->delayed_until_ns = now + m->flap_holdoff_ns;
+		mp_notice("path %s (%s) is flapping (%u failures within %llu s): held out for %llu s",
+			  p->name, p->device, m->flap_threshold,
+			  (unsigned long long)(m->flap_window_ns / 1000000000ull),
+			  (unsigned long long)(m->flap_holdoff_ns / 1000000000ull));
+	}
+	if (w->delayed_until_ns && now < w->delayed_until_ns) {
+		mp_core_set_check_state(m->core, p, MP_CHECK_DELAYED);
+		return;
+	}
+	w->delayed_until_ns = 0;
+	w->nr_fails = 0;
+	snprintf(reason, sizeof(reason), "checker: %s", w->ck.msg);
+	mp_core_set_check_state(m->core, p, MP_CHECK_READY);
+	mp_core_reinstate_path_checked(m->core, p, reason);
+}
+
+static void failed(struct mp_monitor *m, struct mp_path_watch *w,
+		   const struct mp_core_path_view *v, enum mp_check_state s, uint64_t now)
+{
+	char reason[200];
+
+	mp_core_set_check_state(m->core, w->path, s);
+	w->delayed_until_ns = 0;
+	if (v->active) {
+		snprintf(reason, sizeof(reason), "checker %s: %s", mp_check_state_name(s),
+			 w->ck.msg);
+		mp_core_fail_path(m->core, w->path, reason);
+	}
+	reset_backoff(m, now);
+}
+
+/* Timestamp failures since the last look; a command's failures don't count. */
+static void account(struct mp_monitor *m, struct mp_path_watch *w, uint64_t now,
+		    struct mp_core_path_view *v)
+{
+	mp_core_path_view(m->core, w->path, v);
+	if (v->admin_failed)
+		w->seen_fail_count = v->fail_count;
+	else
+		record_failures(w, v->fail_count, now);
+}
+
+static void finished(struct mp_monitor *m, struct mp_path_watch *w,
+		     enum mp_check_state s, uint64_t now)
+{
+	struct mp_core_path_view v;
+
+	account(m, w, now, &v);
+	if (s == MP_CHECK_READY)
+		passed(m, w, &v, now);
+	else
+		failed(m, w, &v, s, now);
+	account(m, w, now, &v);
+	w->next_check_ns = now + (v.active ? w->interval_ns : m->poll_ns);
+}
+
+void mp_monitor_step(struct mp_monitor *m, uint64_t now_ns)
+{
+	for (unsigned i = 0; i < m->nr_watch; i++) {
+		struct mp_path_watch *w = &m->watch[i];
+		enum mp_check_state s;
+
+		if (!w->checking) {
+			if (now_ns < w->next_check_ns)
+				continue;
+			w->ck.ops->start(&w->ck, now_ns);
+			w->checking = true;
+		}
+		s = w->ck.ops->poll(&w->ck, now_ns);
+		if (s == MP_CHECK_PENDING)
+			continue;
+		w->checking = false;
+		finished(m, w, s, now_ns);
+	}
+}
+
+uint64_t mp_monitor_next_wake(struct mp_monitor *m, uint64_t now_ns)
+{
+	uint64_t wake = UINT64_MAX;
+
+	for (unsigned i = 0; i < m->nr_watch; i++) {
+		struct mp_path_watch *w = &m->watch[i];
+		uint64_t t = w->checking ? now_ns + PENDING_POLL_NS : w->next_check_ns;
+
+		if (t < wake)
+			wake = t;
+	}
+	return wake;
+}
