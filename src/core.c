@@ -430,7 +430,8 @@ static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
 	if (!c->nr_valid_paths++) {
 		/* a path is back: no_path_retry's count starts again next time */
 		c->no_path_deadline_ns = 0;
-		if (c->no_path_retry > 0)
+		/* queueing comes back with a path, unless a command turned it off */
+		if (c->no_path_retry > 0 && !c->admin_no_queue)
 			c->queue_if_no_path = true;
 	}
 	g->ps.ops->reinstate_path(&g->ps, p);
@@ -525,6 +526,7 @@ void mp_core_set_queue_if_no_path(struct mp_core *c, bool queue)
 
 	mp_core_lock(c);
 	c->queue_if_no_path = queue;
+	c->admin_no_queue = !queue;
 	c->no_path_deadline_ns = 0;
 	if (!queue && !c->nr_valid_paths)
 		q = take_queue(c);

@@ -36,7 +36,11 @@
 #include "mpathfs/request.h"
 #include "mpathfs/util.h"
 
-#define BUF_ALIGN 4096
+/* O_DIRECT wants memory aligned to the block size; a page is the least we give. */
+static size_t buf_align(const struct mp_dev *dev)
+{
+	return dev->align > 4096 ? dev->align : 4096;
+}
 
 enum pio_state {
 	PIO_INFLIGHT,
@@ -88,7 +92,7 @@ void mp_dev_destroy(struct mp_dev *dev)
 static void budget_get(struct mp_dev *dev, size_t bytes)
 {
 	pthread_mutex_lock(&dev->budget_mu);
-	while (dev->budget_used && dev->budget_used + bytes > dev->budget_limit)
+	while (bytes && dev->budget_used && dev->budget_used + bytes > dev->budget_limit)
 		pthread_cond_wait(&dev->budget_cv, &dev->budget_mu);
 	dev->budget_used += bytes;
 	dev->nr_live++;
@@ -163,9 +167,9 @@ struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
 	r->segs = calloc(nr_segs, sizeof(*r->segs));
 	if (!r->segs)
 		goto fail;
-	if (r->alen && posix_memalign((void **)&r->buf, BUF_ALIGN, r->alen))
+	if (r->alen && posix_memalign((void **)&r->buf, buf_align(dev), r->alen))
 		goto fail;
-	if (needs_rmw(r) && posix_memalign((void **)&r->edge, BUF_ALIGN, 2 * (size_t)dev->align))
+	if (needs_rmw(r) && posix_memalign((void **)&r->edge, buf_align(dev), 2 * (size_t)dev->align))
 		goto fail;
 	/* charge after allocating: a failed allocation must not hold budget */
 	budget_get(dev, charge);
@@ -510,43 +514,61 @@ void mp_req_submit(struct mp_req *r)
 
 void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns)
 {
-	struct mp_pio *pio, *next, *expired = NULL;
+	struct expired {
+		struct mp_seg *seg;
+		struct mp_path *path;
+		size_t len;
+		uint64_t start_ns;
+	} *list = NULL;
+	struct mp_pio *pio, *next;
+	size_t n = 0, cap = 0, i;
 
 	if (!dev->io_timeout_ns)
 		return;
 	pthread_mutex_lock(&dev->pio_mu);
 	for (pio = dev->pio_head; pio && pio->start_ns + dev->io_timeout_ns <= now_ns; pio = next) {
+		struct mp_req *r = pio->seg->req;
 		int expect = PIO_INFLIGHT;
 
 		next = pio->next;
+		if (n == cap) {
+			struct expired *bigger = realloc(list, (cap ? 2 * cap : 16) * sizeof(*list));
+
+			if (!bigger)
+				break;	/* the rest expire on the next pass */
+			list = bigger;
+			cap = cap ? 2 * cap : 16;
+		}
 		/* the completion side may be finishing it right now: it wins or we do */
 		if (!__atomic_compare_exchange_n(&pio->state, &expect, PIO_ORPHAN, false,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			continue;
+		/*
+		 * From here the late completion may free the pio at any moment:
+		 * take the references and copy what we need before unlocking.
+		 */
+		__atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);
+		__atomic_add_fetch(&r->orphans, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&dev->nr_orphans, 1, __ATOMIC_RELAXED);
+		list[n++] = (struct expired){ pio->seg, pio->path, pio->eio.len, pio->start_ns };
 		pio_unlink_locked(dev, pio);
-		pio->next = expired;
-		expired = pio;
 	}
 	pthread_mutex_unlock(&dev->pio_mu);
 
-	for (pio = expired; pio; pio = next) {
-		struct mp_seg *s = pio->seg;
+	for (i = 0; i < n; i++) {
+		struct expired *e = &list[i];
 		char reason[96];
 
-		next = pio->next;
-		pio->next = NULL;
-		__atomic_add_fetch(&s->req->refs, 1, __ATOMIC_ACQ_REL);
-		__atomic_add_fetch(&s->req->orphans, 1, __ATOMIC_SEQ_CST);
-		__atomic_add_fetch(&dev->nr_orphans, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&pio->path->nr_errors, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&pio->path->nr_redriven, 1, __ATOMIC_RELAXED);
-		mp_core_end_io(&dev->core, pio->path, pio->eio.len, now_ns - pio->start_ns);
+		__atomic_add_fetch(&e->path->nr_errors, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&e->path->nr_redriven, 1, __ATOMIC_RELAXED);
+		mp_core_end_io(&dev->core, e->path, e->len, now_ns - e->start_ns);
 		snprintf(reason, sizeof(reason), "I/O timeout: no answer within %llu ms",
 			 (unsigned long long)(dev->io_timeout_ns / 1000000ull));
-		mp_core_fail_path(&dev->core, pio->path, reason);
+		mp_core_fail_path(&dev->core, e->path, reason);
 		/* the orphan keeps its buffer; the segment starts over elsewhere */
-		seg_start(s);
+		seg_start(e->seg);
 	}
+	free(list);
 }
 
 uint64_t mp_dev_next_expiry(struct mp_dev *dev, uint64_t now_ns)

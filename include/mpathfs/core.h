@@ -42,6 +42,7 @@ struct mp_core {
 
 	int no_path_retry;		/* config value */
 	bool queue_if_no_path;		/* in force now */
+	bool admin_no_queue;		/* fail_if_no_path by command: sticks */
 	uint64_t no_path_deadline_ns;	/* no_path_retry N: 0 = none pending */
 	uint64_t failback_deadline_ns;	/* failback N seconds: 0 = none pending */
 	uint64_t polling_interval_ns;

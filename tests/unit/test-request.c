@@ -16,6 +16,7 @@
 #include <criterion/parameterized.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,6 +638,48 @@ Test(request, all_paths_failed_no_path_retry_n_fails_after_deadline)
 	mp_req_free(r);
 }
 
+Test(request, shutdown_fails_queued_request)
+{
+	struct done d;
+	struct mp_req *r;
+
+	rig_init(512, MP_NO_PATH_RETRY_QUEUE);
+	fake_engine_path_fail(rig.fe, PA, -EIO);
+	fake_engine_path_fail(rig.fe, PB, -EIO);
+	r = start_write(0, 4096, 1, &d);
+	run();
+	cr_assert_eq(d.calls, 0);
+	mp_core_shutdown(core());
+	cr_assert_eq(d.calls, 1);
+	cr_assert_eq(d.err, -EIO);
+	mp_req_free(r);
+	cr_assert_eq(rig.dev.rl.nr_entries, 0);
+}
+
+Test(request, rmw_read_storage_error_aborts_write_and_releases_range)
+{
+	struct done d;
+	struct mp_req *r;
+
+	rig_init(512, MP_NO_PATH_RETRY_QUEUE);
+	fake_engine_path_fail(rig.fe, PA, -EILSEQ);
+	r = start_write(600, 100, 1, &d);
+	run();
+	cr_assert_eq(d.calls, 1);
+	cr_assert_eq(d.err, -EILSEQ);
+	mp_req_free(r);
+	assert_log("aR512+512");		/* no write after a failed read */
+	cr_assert(path(PA)->active);
+	cr_assert_eq(rig.dev.rl.nr_entries, 0);
+	/* nothing was written: put the shadow back */
+	memcpy(rig.shadow + 600, fake_engine_storage(rig.fe) + 600, 100);
+	for (unsigned i = 600; i < 700; i++)
+		cr_assert_eq(fake_engine_storage(rig.fe)[i], pattern(i));
+	fake_engine_path_ok(rig.fe, PA);
+	cr_assert_eq(do_write(900, 300, 2), 0);
+	assert_storage();
+}
+
 /* ---- write serialisation ---------------------------------------------- */
 
 Test(request, overlapping_unaligned_writes_keep_both_updates)
@@ -738,19 +781,27 @@ Test(request, three_overlapping_writes_apply_in_arrival_order)
 int __real_pthread_mutex_unlock(pthread_mutex_t *m);
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
 
-static void (*after_rl_unlock)(void);	/* one shot, after the next unlock of dev.rl.mu */
+/* One shot: run hook_fn right after the next unlock of hook_mutex. */
+static pthread_mutex_t *hook_mutex;
+static void (*hook_fn)(void);
 
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	int r = __real_pthread_mutex_unlock(m);
 
-	if (m == &rig.dev.rl.mu && after_rl_unlock) {
-		void (*hook)(void) = after_rl_unlock;
+	if (hook_fn && m == hook_mutex) {
+		void (*hook)(void) = hook_fn;
 
-		after_rl_unlock = NULL;
+		hook_fn = NULL;
 		hook();
 	}
 	return r;
+}
+
+static void arm_unlock_hook(pthread_mutex_t *m, void (*fn)(void))
+{
+	hook_mutex = m;
+	hook_fn = fn;
 }
 
 static void complete_held_io(void)
@@ -768,9 +819,9 @@ Test(request, write_granted_while_acquiring_range_runs_once)
 	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
 	fake_engine_path_hold(rig.fe, PA, true);
 	ra = start_write(0, 8192, 1, &da);
-	after_rl_unlock = complete_held_io;
+	arm_unlock_hook(&rig.dev.rl.mu, complete_held_io);
 	rb = start_write(4096, 4096, 2, &db);	/* waits for ra, granted at once */
-	cr_assert_null(after_rl_unlock, "the hook did not run");
+	cr_assert_null(hook_fn, "the hook did not run");
 	run();
 	/* free first: a failure below must not leak them */
 	mp_req_free(ra);
@@ -780,6 +831,180 @@ Test(request, write_granted_while_acquiring_range_runs_once)
 	assert_log("aW0+8192 aW4096+4096");
 	cr_assert_eq(rig.dev.rl.nr_entries, 0);
 	assert_storage();
+}
+
+/* ---- io_timeout --------------------------------------------------------- */
+
+#define TIMEOUT_NS (10ull * 1000000000ull)
+
+Test(request, no_io_timeout_never_expires)
+{
+	struct done d;
+	struct mp_req *r;
+
+	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
+	cr_assert_eq(rig.dev.io_timeout_ns, 0);
+	cr_assert_eq(mp_dev_next_expiry(&rig.dev, 5), UINT64_MAX);
+	fake_engine_path_hold(rig.fe, PA, true);
+	r = start_write(0, 4096, 1, &d);
+	mp_dev_expire_io(&rig.dev, UINT64_MAX - 1);
+	cr_assert(path(PA)->active);
+	assert_log("aW0+4096");
+	complete_held_io();
+	cr_assert_eq(d.calls, 1);
+	mp_req_free(r);
+}
+
+Test(request, io_not_yet_timed_out_is_left_alone)
+{
+	struct done d;
+	struct mp_req *r;
+	uint64_t t0, t1, next;
+
+	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
+	rig.dev.io_timeout_ns = TIMEOUT_NS;
+	cr_assert_eq(mp_dev_next_expiry(&rig.dev, 1000), 1000 + TIMEOUT_NS);
+	fake_engine_path_hold(rig.fe, PA, true);
+	t0 = mp_now_ns();
+	r = start_write(0, 4096, 1, &d);
+	t1 = mp_now_ns();
+	next = mp_dev_next_expiry(&rig.dev, t1);
+	cr_assert_geq(next, t0 + TIMEOUT_NS);
+	cr_assert_leq(next, t1 + TIMEOUT_NS);
+	mp_dev_expire_io(&rig.dev, next - 1);
+	cr_assert(path(PA)->active);
+	cr_assert_eq(rig.dev.nr_orphans, 0);
+	assert_log("aW0+4096");
+	complete_held_io();
+	cr_assert_eq(d.calls, 1);
+	cr_assert_eq(d.err, 0);
+	mp_req_free(r);
+}
+
+/*
+ * A write that times out is re-driven elsewhere, but may still land: a
+ * newer overlapping write must wait for it, or the stale data would
+ * overwrite the new.
+ */
+Test(request, timed_out_write_redriven_and_fences_newer_write)
+{
+	struct done da, db;
+	struct mp_req *ra, *rb;
+
+	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
+	rig.dev.io_timeout_ns = TIMEOUT_NS;
+	fake_engine_path_hold(rig.fe, PA, true);
+	ra = start_write(0, 8192, 1, &da);
+	mp_dev_expire_io(&rig.dev, mp_now_ns() + TIMEOUT_NS);
+	cr_assert_not(path(PA)->active);
+	cr_assert_eq(path(PA)->fail_count, 1);
+	cr_assert_eq(path(PA)->nr_redriven, 1);
+	cr_assert_eq(rig.dev.nr_orphans, 1);
+	run();
+	assert_log("aW0+8192 bW0+8192");
+	cr_assert_eq(da.calls, 1);
+	cr_assert_eq(da.err, 0);
+	mp_req_free(ra);
+	cr_assert_eq(rig.dev.nr_live, 1, "the orphan keeps the request's memory");
+
+	rb = start_write(4096, 512 * 3, 2, &db);
+	run();
+	assert_log("aW0+8192 bW0+8192");		/* rb waits for the orphan */
+	cr_assert_eq(db.calls, 0);
+
+	/* the stale write lands at last; then rb goes */
+	complete_held_io();
+	run();
+	cr_assert_eq(rig.dev.nr_orphans, 0);
+	assert_log("aW0+8192 bW0+8192 bR4096+4096 bW4096+4096");
+	cr_assert_eq(db.calls, 1);
+	cr_assert_eq(db.err, 0);
+	assert_storage();
+	mp_req_free(rb);
+	cr_assert_eq(rig.dev.nr_live, 0);
+	cr_assert_eq(rig.dev.rl.nr_entries, 0);
+}
+
+Test(request, timed_out_read_redriven_late_completion_is_harmless)
+{
+	struct done d = { 0 };
+	struct mp_req *r;
+
+	rig_init(512, MP_NO_PATH_RETRY_QUEUE);
+	rig.dev.io_timeout_ns = TIMEOUT_NS;
+	fake_engine_path_hold(rig.fe, PA, true);
+	r = mp_req_new(&rig.dev, MP_IO_READ, 100, 1000, on_complete, &d);
+	mp_req_submit(r);
+	mp_dev_expire_io(&rig.dev, mp_now_ns() + TIMEOUT_NS);
+	run();
+	cr_assert_eq(d.calls, 1);
+	cr_assert_eq(d.err, 0);
+	cr_assert_eq(memcmp(mp_req_data(r), rig.shadow + 100, 1000), 0);
+	assert_log("aR0+1536 bR0+1536");
+	mp_req_free(r);
+	cr_assert_eq(rig.dev.nr_live, 1);
+	complete_held_io();		/* lands in the kept buffer */
+	cr_assert_eq(rig.dev.nr_live, 0);
+	cr_assert_eq(rig.dev.nr_orphans, 0);
+}
+
+Test(request, timed_out_io_with_no_other_path_is_queued)
+{
+	struct done d;
+	struct mp_req *r;
+
+	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
+	rig.dev.io_timeout_ns = TIMEOUT_NS;
+	cr_assert_eq(mp_core_fail_path(core(), path(PB), "test"), 0);
+	fake_engine_path_hold(rig.fe, PA, true);
+	r = start_write(0, 4096, 1, &d);
+	mp_dev_expire_io(&rig.dev, mp_now_ns() + TIMEOUT_NS);
+	cr_assert_eq(core()->nr_valid_paths, 0);
+	cr_assert_eq(core()->nr_queued, 1);
+	cr_assert_eq(d.calls, 0);
+	cr_assert_eq(mp_core_reinstate_path(core(), path(PB), "test"), 0);
+	run();
+	cr_assert_eq(d.calls, 1);
+	cr_assert_eq(d.err, 0);
+	assert_log("aW0+4096 bW0+4096");
+	mp_req_free(r);
+	complete_held_io();
+	assert_storage();
+	cr_assert_eq(rig.dev.nr_live, 0);
+}
+
+/*
+ * mp_dev_expire_io() orphans an I/O under pio_mu, then drops the lock
+ * before taking its references. The I/O may complete in that instant (an
+ * engine thread): the completion sees an orphan and drops the orphan's
+ * reference and memory, which expire has not taken yet.
+ */
+static void complete_held_io_now(void)
+{
+	fake_engine_path_hold(rig.fe, PA, false);
+	fake_engine_release(rig.fe, PA);
+	fake_engine_run(rig.fe);
+}
+
+Test(request, expire_racing_with_late_completion)
+{
+	struct done d;
+	struct mp_req *r;
+
+	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
+	rig.dev.io_timeout_ns = TIMEOUT_NS;
+	fake_engine_path_hold(rig.fe, PA, true);
+	r = start_write(0, 4096, 1, &d);
+	arm_unlock_hook(&rig.dev.pio_mu, complete_held_io_now);
+	mp_dev_expire_io(&rig.dev, mp_now_ns() + TIMEOUT_NS);
+	cr_assert_null(hook_fn, "the hook did not run");
+	run();
+	cr_assert_eq(d.calls, 1);
+	cr_assert_eq(d.err, 0);
+	cr_assert_eq(rig.dev.nr_orphans, 0);
+	assert_storage();
+	mp_req_free(r);
+	cr_assert_eq(rig.dev.nr_live, 0);
 }
 
 /* ---- flush, discard, write-zeroes ------------------------------------- */
