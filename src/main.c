@@ -193,7 +193,14 @@ int main(int argc, char **argv)
 	lc = fuse_loop_cfg_create();
 	if (!lc)
 		goto out_unmount;
+	/*
+	 * Keep the workers: with libfuse 3.14's defaults a worker that finds
+	 * another idle exits, and each request paid for a new thread (with a
+	 * cloned /dev/fuse fd and a splice pipe).
+	 */
 	fuse_loop_cfg_set_max_threads(lc, FUSE_MAX_THREADS);
+	fuse_loop_cfg_set_idle_threads(lc, FUSE_MAX_THREADS);
+	fuse_loop_cfg_set_clone_fd(lc, 0);
 	r = fuse_session_loop_mt(se, lc);
 	fuse_loop_cfg_destroy(lc);
 	status = r < 0 ? 1 : 0;

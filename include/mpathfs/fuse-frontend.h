@@ -7,7 +7,7 @@
 #ifndef MPATHFS_FUSE_FRONTEND_H
 #define MPATHFS_FUSE_FRONTEND_H
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
 #include "mpathfs/daemon.h"
