@@ -31,6 +31,52 @@ static void open_error(const struct mp_config *cfg, const struct mp_config_path 
 			 cfg->file, p->device_line, p->device, mp_errstr(r));
 }
 
+#define IDENT_TIMEOUT_MS 5000
+
+/*
+ * SCSI paths must show one LUN (VPD 0x83); paths without SCSI identity
+ * were already held to the same size. A mix of the two is refused too.
+ */
+static int check_identity(struct mp_daemon *d, char *err, size_t errlen)
+{
+	const struct mp_config *cfg = &d->cfg;
+	int first = -1;
+
+	for (unsigned i = 0; i < d->nr_devs; i++) {
+		struct mp_path_dev *dev = &d->devs[i];
+		struct mp_scsi_ident id;
+		char msg[160];
+
+		dev->wwid[0] = '\0';
+		dev->tpg = -1;
+		if (mp_scsi_probe(dev->fd) < 0)
+			continue;
+		if (mp_scsi_get_ident(dev->fd, IDENT_TIMEOUT_MS, &id, msg, sizeof(msg)) < 0) {
+			mp_warn("path %s: no SCSI identity: %s", cfg->paths[i].name, msg);
+			continue;
+		}
+		snprintf(dev->wwid, sizeof(dev->wwid), "%s", id.wwid);
+		dev->tpg = id.tpg;
+	}
+	for (unsigned i = 0; i < d->nr_devs; i++) {
+		const struct mp_config_path *p = &cfg->paths[i];
+
+		if (first < 0) {
+			first = (int)i;
+			continue;
+		}
+		if (!strcmp(d->devs[i].wwid, d->devs[first].wwid))
+			continue;
+		snprintf(err, errlen, "%s:%d: device: '%s' is LUN %s but '%s' is LUN %s; "
+			 "every path must reach the same LUN", cfg->file, p->device_line,
+			 p->device, d->devs[i].wwid[0] ? d->devs[i].wwid : "(no SCSI identity)",
+			 cfg->paths[first].device,
+			 d->devs[first].wwid[0] ? d->devs[first].wwid : "(no SCSI identity)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void close_paths(struct mp_daemon *d)
 {
 	for (unsigned i = 0; i < d->nr_devs; i++)
@@ -67,18 +113,26 @@ int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
 			goto fail_paths;
 		}
 		d->nr_devs++;
+		if (cfg->path_checker == MP_CHECKER_TUR && mp_scsi_probe(d->devs[i].fd) < 0) {
+			snprintf(err, errlen, "%s:%d: device: '%s' is not a SCSI device; "
+				 "path_checker = tur needs one", cfg->file, p->device_line, p->device);
+			r = -EINVAL;
+			goto fail_paths;
+		}
+	}
+	/* a different LUN is the clearer message, so identity comes before size */
+	r = check_identity(d, err, errlen);
+	if (r < 0)
+		goto fail_paths;
+	for (i = 0; i < cfg->nr_paths; i++) {
+		const struct mp_config_path *p = &cfg->paths[i];
+
 		if (i && d->devs[i].size != size) {
 			snprintf(err, errlen, "%s:%d: device: '%s' is %llu bytes but '%s' is %llu; "
 				 "every path must reach the same storage",
 				 cfg->file, p->device_line, p->device,
 				 (unsigned long long)d->devs[i].size, cfg->paths[0].device,
 				 (unsigned long long)size);
-			r = -EINVAL;
-			goto fail_paths;
-		}
-		if (cfg->path_checker == MP_CHECKER_TUR && mp_scsi_probe(d->devs[i].fd) < 0) {
-			snprintf(err, errlen, "%s:%d: device: '%s' is not a SCSI device; "
-				 "path_checker = tur needs one", cfg->file, p->device_line, p->device);
 			r = -EINVAL;
 			goto fail_paths;
 		}

@@ -34,9 +34,10 @@ static int timeout_secs(unsigned timeout_ms)
 	return s ? (int)s : 1;
 }
 
-int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res)
+int mp_scsi_cmd(int fd, const uint8_t *cdb, int cdb_len, uint8_t *data_in,
+		const uint8_t *data_out, int len, unsigned timeout_ms,
+		struct mp_scsi_result *res)
 {
-	static const uint8_t cdb[6] = { 0x00, 0, 0, 0, 0, 0 };
 	struct sg_pt_base *pt;
 	int r;
 
@@ -44,8 +45,12 @@ int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res)
 	pt = construct_scsi_pt_obj_with_fd(fd, 0);
 	if (!pt)
 		return -ENOMEM;
-	set_scsi_pt_cdb(pt, cdb, sizeof(cdb));
+	set_scsi_pt_cdb(pt, cdb, cdb_len);
 	set_scsi_pt_sense(pt, res->sense, sizeof(res->sense));
+	if (data_in)
+		set_scsi_pt_data_in(pt, data_in, len);
+	else if (data_out)
+		set_scsi_pt_data_out(pt, data_out, len);
 	r = do_scsi_pt(pt, -1, timeout_secs(timeout_ms), 0);
 	if (r == SCSI_PT_DO_TIMEOUT) {
 		res->category = MP_SCSI_TIMEOUT;
@@ -64,6 +69,8 @@ int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res)
 	res->sense_len = get_scsi_pt_sense_len(pt);
 	if (res->sense_len > MP_SCSI_SENSE_MAX)
 		res->sense_len = MP_SCSI_SENSE_MAX;
+	if (res->sense_len < 0)
+		res->sense_len = 0;
 	switch (get_scsi_pt_result_category(pt)) {
 	case SCSI_PT_RESULT_GOOD:
 		res->category = MP_SCSI_GOOD;
@@ -87,6 +94,230 @@ int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res)
 out:
 	destruct_scsi_pt_obj(pt);
 	return r;
+}
+
+int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res)
+{
+	static const uint8_t cdb[6] = { 0x00, 0, 0, 0, 0, 0 };
+
+	return mp_scsi_cmd(fd, cdb, sizeof(cdb), NULL, NULL, 0, timeout_ms, res);
+}
+
+/* Run a command, retrying once after a UNIT ATTENTION; -EIO with msg on failure. */
+static int cmd_checked(int fd, const char *what, const uint8_t *cdb, int cdb_len,
+		       uint8_t *in, const uint8_t *out, int len, unsigned timeout_ms,
+		       char *msg, size_t msglen)
+{
+	struct mp_scsi_result res;
+	struct mp_sense sense;
+	int tries, r;
+
+	for (tries = 0; tries < 2; tries++) {
+		r = mp_scsi_cmd(fd, cdb, cdb_len, in, out, len, timeout_ms, &res);
+		if (r < 0) {
+			snprintf(msg, msglen, "%s not sent: %s", what, mp_errstr(r));
+			return r;
+		}
+		if (res.category == MP_SCSI_GOOD)
+			return 0;
+		if (res.category == MP_SCSI_SENSE &&
+		    mp_scsi_decode_sense(res.sense, res.sense_len, &sense) &&
+		    sense.key == MP_SENSE_UNIT_ATTENTION)
+			continue;
+		break;
+	}
+	if (res.category == MP_SCSI_SENSE &&
+	    mp_scsi_decode_sense(res.sense, res.sense_len, &sense))
+		snprintf(msg, msglen, "%s: sense %x/%02x/%02x", what, sense.key, sense.asc,
+			 sense.ascq);
+	else if (res.category == MP_SCSI_TRANSPORT)
+		snprintf(msg, msglen, "%s: transport error, host status 0x%02x", what,
+			 res.transport_err & 0xff);
+	else if (res.category == MP_SCSI_TIMEOUT)
+		snprintf(msg, msglen, "%s: timed out", what);
+	else
+		snprintf(msg, msglen, "%s: status 0x%02x", what, res.status & 0xff);
+	return -EIO;
+}
+
+int mp_scsi_get_tpgs(int fd, unsigned timeout_ms, int *tpgs, char *msg, size_t msglen)
+{
+	uint8_t cdb[6] = { 0x12, 0, 0, 0, 96, 0 }, buf[96] = { 0 };
+	int r = cmd_checked(fd, "INQUIRY", cdb, sizeof(cdb), buf, NULL, sizeof(buf),
+			    timeout_ms, msg, msglen);
+
+	if (r < 0)
+		return r;
+	*tpgs = mp_scsi_decode_tpgs(buf, sizeof(buf));
+	return *tpgs < 0 ? -EIO : 0;
+}
+
+int mp_scsi_get_ident(int fd, unsigned timeout_ms, struct mp_scsi_ident *id,
+		      char *msg, size_t msglen)
+{
+	uint8_t cdb[6] = { 0x12, 0x01, 0x83, 0x02, 0x00, 0 }, buf[512] = { 0 };
+	int r = cmd_checked(fd, "INQUIRY VPD 0x83", cdb, sizeof(cdb), buf, NULL, sizeof(buf),
+			    timeout_ms, msg, msglen);
+
+	if (r < 0)
+		return r;
+	r = mp_scsi_decode_vpd83(buf, sizeof(buf), id);
+	if (r < 0)
+		snprintf(msg, msglen, "INQUIRY VPD 0x83: malformed page");
+	return r;
+}
+
+int mp_scsi_rtpg(int fd, unsigned timeout_ms, struct mp_rtpg_group *groups, int max,
+		 int *count, char *msg, size_t msglen)
+{
+	uint8_t cdb[12] = { 0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 0x04, 0x00, 0, 0 };
+	uint8_t buf[1024] = { 0 };
+	int r = cmd_checked(fd, "REPORT TARGET PORT GROUPS", cdb, sizeof(cdb), buf, NULL,
+			    sizeof(buf), timeout_ms, msg, msglen);
+
+	if (r < 0)
+		return r;
+	r = mp_scsi_decode_rtpg(buf, sizeof(buf), groups, max, count);
+	if (r < 0)
+		snprintf(msg, msglen, "REPORT TARGET PORT GROUPS: malformed reply");
+	return r;
+}
+
+int mp_scsi_stpg(int fd, unsigned timeout_ms, int tpg, char *msg, size_t msglen)
+{
+	/* only this group's descriptor: targets apply exactly what is sent */
+	uint8_t param[8] = { 0, 0, 0, 0, MP_ALUA_AO, 0, (uint8_t)(tpg >> 8), (uint8_t)tpg };
+	uint8_t cdb[12] = { 0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, sizeof(param), 0, 0 };
+
+	return cmd_checked(fd, "SET TARGET PORT GROUPS", cdb, sizeof(cdb), NULL, param,
+			   sizeof(param), timeout_ms, msg, msglen);
+}
+
+int mp_scsi_decode_tpgs(const uint8_t *inq, int len)
+{
+	if (!inq || len < 6)
+		return -EINVAL;
+	return (inq[5] >> 4) & 0x3;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* The multipath-tools WWID form: designator type digit, then the bytes in hex. */
+static void wwid_hex(char *out, size_t outlen, char prefix, const uint8_t *d, int n)
+{
+	size_t pos = 0;
+
+	if (outlen < 2)
+		return;
+	out[pos++] = prefix;
+	for (int i = 0; i < n && pos + 2 < outlen; i++) {
+		out[pos++] = hexdigits[d[i] >> 4];
+		out[pos++] = hexdigits[d[i] & 0xf];
+	}
+	out[pos] = '\0';
+}
+
+int mp_scsi_decode_vpd83(const uint8_t *buf, int len, struct mp_scsi_ident *id)
+{
+	int page_len, pos, best = 0;
+
+	id->wwid[0] = '\0';
+	id->rel_port = -1;
+	id->tpg = -1;
+	if (!buf || len < 4 || buf[1] != 0x83)
+		return -EINVAL;
+	page_len = (buf[2] << 8) | buf[3];
+	if (page_len > len - 4)
+		page_len = len - 4;	/* a truncated page: use what arrived */
+	for (pos = 4; pos + 4 <= 4 + page_len;) {
+		const uint8_t *d = buf + pos;
+		int assoc = (d[1] >> 4) & 0x3, type = d[1] & 0xf;
+		int dlen = d[3];
+		const uint8_t *val = d + 4;
+
+		if (pos + 4 + dlen > 4 + page_len)
+			return -EINVAL;
+		/* LU designators: NAA beats EUI-64 beats SCSI name beats T10 vendor id */
+		if (assoc == 0) {
+			int rank = type == 3 ? 4 : type == 2 ? 3 : type == 8 ? 2 : type == 1 ? 1 : 0;
+
+			if (rank > best && dlen > 0) {
+				best = rank;
+				if (type == 3 || type == 2) {
+					wwid_hex(id->wwid, sizeof(id->wwid), type == 3 ? '3' : '2',
+						 val, dlen);
+				} else {
+					int n = dlen < MP_WWID_MAX - 2 ? dlen : MP_WWID_MAX - 2;
+
+					id->wwid[0] = type == 8 ? '8' : '1';
+					for (int i = 0; i < n; i++)
+						id->wwid[1 + i] = (val[i] >= 0x20 && val[i] < 0x7f) ?
+								  (char)val[i] : '_';
+					id->wwid[1 + n] = '\0';
+					/* trailing blanks and NULs pad these strings */
+					for (int i = n; i > 0 && (id->wwid[i] == ' ' || id->wwid[i] == '_'); i--)
+						id->wwid[i] = '\0';
+				}
+			}
+		} else if (assoc == 1 && type == 4 && dlen >= 4) {
+			id->rel_port = (val[2] << 8) | val[3];
+		} else if (assoc == 1 && type == 5 && dlen >= 4) {
+			id->tpg = (val[2] << 8) | val[3];
+		}
+		pos += 4 + dlen;
+	}
+	return 0;
+}
+
+int mp_scsi_decode_rtpg(const uint8_t *buf, int len, struct mp_rtpg_group *groups,
+			int max, int *count)
+{
+	int data_len, pos, n = 0;
+
+	*count = 0;
+	if (!buf || len < 4)
+		return -EINVAL;
+	data_len = (int)(((uint32_t)buf[0] << 24) | ((uint32_t)buf[1] << 16) |
+			 ((uint32_t)buf[2] << 8) | buf[3]);
+	if (data_len < 0 || data_len > len - 4)
+		data_len = len - 4;
+	for (pos = 4; pos + 8 <= 4 + data_len;) {
+		const uint8_t *d = buf + pos;
+		int ports = d[7];
+
+		if (pos + 8 + 4 * ports > 4 + data_len)
+			return -EINVAL;
+		if (n < max) {
+			groups[n].pref = d[0] & 0x80;
+			groups[n].state = (enum mp_alua_state)(d[0] & 0x0f);
+			groups[n].tpg = (d[2] << 8) | d[3];
+			n++;
+		}
+		pos += 8 + 4 * ports;
+	}
+	*count = n;
+	return 0;
+}
+
+const char *mp_alua_state_name(enum mp_alua_state s)
+{
+	switch (s) {
+	case MP_ALUA_AO:
+		return "active/optimized";
+	case MP_ALUA_ANO:
+		return "active/non-optimized";
+	case MP_ALUA_STANDBY:
+		return "standby";
+	case MP_ALUA_UNAVAILABLE:
+		return "unavailable";
+	case MP_ALUA_LBA_DEPENDENT:
+		return "lba-dependent";
+	case MP_ALUA_OFFLINE:
+		return "offline";
+	case MP_ALUA_TRANSITIONING:
+		return "transitioning";
+	}
+	return "unknown";
 }
 
 bool mp_scsi_decode_sense(const uint8_t *sense, int len, struct mp_sense *out)

@@ -37,6 +37,8 @@ struct mp_path_dev {
 	uint64_t size;		/* bytes */
 	unsigned lbs;		/* logical block size: the O_DIRECT alignment */
 	unsigned major, minor;	/* block devices only */
+	char wwid[260];		/* SCSI VPD 0x83 identity, "" if none */
+	int tpg;		/* ALUA target port group, -1 if none */
 };
 
 struct mp_path {
