@@ -31,8 +31,12 @@ static void *admin_main(void *arg)
 		mp_monitor_step(&a->mon, now);
 		mp_dev_expire_io(a->dev, now);
 		mp_core_tick(core, now);
+		mp_hwhandler_step(&a->hw, now);
 
 		wake = mp_monitor_next_wake(&a->mon, now);
+		d = mp_hwhandler_next_wake(&a->hw, now);
+		if (d < wake)
+			wake = d;
 		d = mp_dev_next_expiry(a->dev, now);
 		if (d < wake)
 			wake = d;
@@ -64,6 +68,7 @@ int mp_admin_start(struct mp_admin *a, struct mp_dev *dev, const struct mp_confi
 	r = mp_monitor_init(&a->mon, &dev->core, cfg, ops, err, errlen);
 	if (r < 0)
 		return r;
+	mp_hwhandler_init(&a->hw, &dev->core, cfg->checker_timeout * 1000);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -102,6 +107,7 @@ void mp_admin_stop(struct mp_admin *a)
 	pthread_join(a->thread, NULL);
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
+	mp_hwhandler_destroy(&a->hw);
 	mp_monitor_destroy(&a->mon);
 	a->started = false;
 }

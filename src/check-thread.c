@@ -18,6 +18,7 @@
 
 struct mp_check_thread {
 	mp_check_fn fn;
+	mp_check_value_fn vfn;		/* instead of fn */
 	void *arg;
 	void (*free_arg)(void *arg);
 	pthread_t tid;
@@ -29,6 +30,7 @@ struct mp_check_thread {
 	bool stop;		/* destroy() was called */
 	uint64_t started_ns;
 	enum mp_check_state result;
+	int value;
 	char msg[160];
 };
 
@@ -49,6 +51,7 @@ static void *check_main(void *arg)
 	for (;;) {
 		enum mp_check_state s;
 		char msg[sizeof(t->msg)];
+		int value = 0;
 
 		while (!t->requested && !t->stop)
 			pthread_cond_wait(&t->cv, &t->mu);
@@ -58,11 +61,13 @@ static void *check_main(void *arg)
 		t->running = true;
 		pthread_mutex_unlock(&t->mu);
 		msg[0] = '\0';
-		s = t->fn(t->arg, msg, sizeof(msg));
+		s = t->vfn ? t->vfn(t->arg, &value, msg, sizeof(msg)) :
+			     t->fn(t->arg, msg, sizeof(msg));
 		pthread_mutex_lock(&t->mu);
 		t->running = false;
 		t->done = true;
 		t->result = s;
+		t->value = value;
 		memcpy(t->msg, msg, sizeof(msg));
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -71,8 +76,8 @@ static void *check_main(void *arg)
 	return NULL;
 }
 
-struct mp_check_thread *mp_check_thread_new(mp_check_fn fn, void *arg,
-					    void (*free_arg)(void *arg))
+static struct mp_check_thread *create(mp_check_fn fn, mp_check_value_fn vfn, void *arg,
+				      void (*free_arg)(void *arg))
 {
 	struct mp_check_thread *t = calloc(1, sizeof(*t));
 
@@ -82,6 +87,7 @@ struct mp_check_thread *mp_check_thread_new(mp_check_fn fn, void *arg,
 		return NULL;
 	}
 	t->fn = fn;
+	t->vfn = vfn;
 	t->arg = arg;
 	t->free_arg = free_arg;
 	pthread_mutex_init(&t->mu, NULL);
@@ -91,6 +97,18 @@ struct mp_check_thread *mp_check_thread_new(mp_check_fn fn, void *arg,
 		return NULL;
 	}
 	return t;
+}
+
+struct mp_check_thread *mp_check_thread_new(mp_check_fn fn, void *arg,
+					    void (*free_arg)(void *arg))
+{
+	return create(fn, NULL, arg, free_arg);
+}
+
+struct mp_check_thread *mp_check_thread_new_value(mp_check_value_fn fn, void *arg,
+						  void (*free_arg)(void *arg))
+{
+	return create(NULL, fn, arg, free_arg);
 }
 
 void mp_check_thread_start(struct mp_check_thread *t, uint64_t now_ns)
@@ -108,11 +126,21 @@ void mp_check_thread_start(struct mp_check_thread *t, uint64_t now_ns)
 enum mp_check_state mp_check_thread_poll(struct mp_check_thread *t, uint64_t now_ns,
 					 unsigned timeout_ms, char *msg, size_t msglen)
 {
+	int value;
+
+	return mp_check_thread_poll_value(t, now_ns, timeout_ms, &value, msg, msglen);
+}
+
+enum mp_check_state mp_check_thread_poll_value(struct mp_check_thread *t, uint64_t now_ns,
+					       unsigned timeout_ms, int *value,
+					       char *msg, size_t msglen)
+{
 	enum mp_check_state s = MP_CHECK_PENDING;
 
 	pthread_mutex_lock(&t->mu);
 	if (t->done) {
 		s = t->result;
+		*value = t->value;
 		snprintf(msg, msglen, "%s", t->msg);
 	} else if (now_ns - t->started_ns >= (uint64_t)timeout_ms * 1000000ull) {
 		s = MP_CHECK_TIMEOUT;
@@ -124,12 +152,15 @@ enum mp_check_state mp_check_thread_poll(struct mp_check_thread *t, uint64_t now
 
 void mp_check_thread_destroy(struct mp_check_thread *t)
 {
+	pthread_t tid;
+
 	if (!t)
 		return;
 	pthread_mutex_lock(&t->mu);
+	tid = t->tid;
 	t->stop = true;
 	pthread_cond_signal(&t->cv);
 	pthread_mutex_unlock(&t->mu);
-	/* a thread stuck in fn frees everything itself once fn returns */
-	pthread_detach(t->tid);
+	/* t may be gone already: the thread frees everything itself on its way out */
+	pthread_detach(tid);
 }

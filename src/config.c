@@ -54,6 +54,13 @@ static const char *const prio_names[] = {
 	[MP_PRIO_PATH_LATENCY] = "path_latency",
 };
 
+static const char *const grouping_names[] = {
+	[MP_GROUPING_NONE] = "none",
+	[MP_GROUPING_FAILOVER] = "failover",
+	[MP_GROUPING_MULTIBUS] = "multibus",
+	[MP_GROUPING_GROUP_BY_PRIO] = "group_by_prio",
+};
+
 /* The other files of the mount: the device may not take their names. */
 static const char *const reserved_names[] = {
 	"control", "status", "table", "metrics", "events",
@@ -67,7 +74,7 @@ enum {
 	MK_PATH_CHECKER, MK_POLLING_INTERVAL, MK_MAX_POLLING_INTERVAL,
 	MK_CHECKER_TIMEOUT, MK_IO_TIMEOUT, MK_HARDWARE_HANDLER, MK_PRIO,
 	MK_PG_INIT_RETRIES, MK_PG_INIT_DELAY_MSECS, MK_MAX_IO_MEMORY_MB,
-	MK_FLAP_THRESHOLD, MK_FLAP_WINDOW, MK_FLAP_HOLDOFF,
+	MK_FLAP_THRESHOLD, MK_FLAP_WINDOW, MK_FLAP_HOLDOFF, MK_PATH_GROUPING_POLICY,
 	MK_COUNT
 };
 enum { GK_PRIORITY, GK_PATH_SELECTOR, GK_COUNT };
@@ -289,6 +296,17 @@ static int set_prio(struct parser *p, const struct key *k, void *obj, const char
 	return 1;
 }
 
+static int set_grouping(struct parser *p, const struct key *k, void *obj, const char *val)
+{
+	int i = get_word(p, k->name, val, "policy", grouping_names,
+			 MP_ARRAY_SIZE(grouping_names));
+
+	if (i < 0)
+		return 0;
+	((struct mp_config *)obj)->path_grouping_policy = (enum mp_grouping)i;
+	return 1;
+}
+
 /* mp_parse_uint refuses signs, and a priority may be negative. */
 static int set_priority(struct parser *p, const struct key *k, void *obj, const char *val)
 {
@@ -358,6 +376,7 @@ static const struct key multipath_keys[MK_COUNT] = {
 	[MK_FLAP_THRESHOLD] = { "flap_threshold", set_uint, MP_OFF(flap_threshold), 0, 100 },
 	[MK_FLAP_WINDOW] = { "flap_window", set_uint, MP_OFF(flap_window), 1, 86400 },
 	[MK_FLAP_HOLDOFF] = { "flap_holdoff", set_uint, MP_OFF(flap_holdoff), 1, 86400 },
+	[MK_PATH_GROUPING_POLICY] = { "path_grouping_policy", set_grouping, 0, 0, 0 },
 };
 
 static const struct key group_keys[GK_COUNT] = {
@@ -606,6 +625,23 @@ static void finish(struct parser *p)
 		fail(p, 0, NULL, "no [path] sections");
 		return;
 	}
+	if (cfg->path_grouping_policy != MP_GROUPING_NONE) {
+		/* the policy makes the groups: hand-made ones would be thrown away */
+		if (cfg->nr_groups) {
+			snprintf(key, sizeof(key), "[group %s]", cfg->groups[0].name);
+			fail(p, cfg->groups[0].line, key, "not allowed with path_grouping_policy = %s, "
+			     "which makes the groups", grouping_names[cfg->path_grouping_policy]);
+			return;
+		}
+		for (i = 0; i < cfg->nr_paths; i++) {
+			if (cfg->paths[i].group[0]) {
+				fail(p, p->paths[i].key_line[PK_GROUP], "group",
+				     "not allowed with path_grouping_policy = %s, which makes the groups",
+				     grouping_names[cfg->path_grouping_policy]);
+				return;
+			}
+		}
+	}
 	for (i = 0; i < cfg->nr_paths; i++) {
 		struct mp_config_path *path = &cfg->paths[i];
 
@@ -679,6 +715,7 @@ void mp_config_defaults(struct mp_config *cfg)
 	cfg->flap_threshold = 3;
 	cfg->flap_window = 60;
 	cfg->flap_holdoff = 30;
+	cfg->path_grouping_policy = MP_GROUPING_NONE;
 }
 
 int mp_config_parse_string(const char *text, const char *fname,
@@ -828,6 +865,59 @@ int mp_config_group_index(const struct mp_config *cfg, const char *name)
 static const char *word_name(const char *const *words, size_t n, unsigned i)
 {
 	return i < n ? words[i] : "unknown";
+}
+
+const char *mp_grouping_name(enum mp_grouping g)
+{
+	return word_name(grouping_names, MP_ARRAY_SIZE(grouping_names), (unsigned)g);
+}
+
+int mp_config_regroup(struct mp_config *cfg, const int *keys)
+{
+	struct mp_config_group *groups;
+	unsigned n = 0, i, j;
+
+	groups = calloc(cfg->nr_paths, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nr_paths; i++) {
+		for (j = 0; j < i; j++)
+			if (keys[j] == keys[i])
+				break;
+		if (j == i) {
+			/* one group per key, named after what it gathers */
+			switch (cfg->path_grouping_policy) {
+			case MP_GROUPING_FAILOVER:
+				snprintf(groups[n].name, MP_NAME_MAX, "%s", cfg->paths[i].name);
+				break;
+			case MP_GROUPING_GROUP_BY_PRIO:
+				if (keys[i] >= 0) {
+					snprintf(groups[n].name, MP_NAME_MAX, "tpg%d", keys[i]);
+					break;
+				}
+				/* fall through */
+			default:
+				snprintf(groups[n].name, MP_NAME_MAX, "all");
+				break;
+			}
+			groups[n].line = cfg->paths[i].line;
+			n++;
+		} else {
+			/* the group of the first path with this key */
+			unsigned k;
+
+			for (k = 0; k < n; k++)
+				if (!strcmp(groups[k].name, cfg->paths[j].group))
+					break;
+			snprintf(cfg->paths[i].group, MP_NAME_MAX, "%s", groups[k].name);
+			continue;
+		}
+		snprintf(cfg->paths[i].group, MP_NAME_MAX, "%s", groups[n - 1].name);
+	}
+	free(cfg->groups);
+	cfg->groups = groups;
+	cfg->nr_groups = n;
+	return 0;
 }
 
 const char *mp_checker_name(enum mp_checker_kind k)

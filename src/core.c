@@ -64,6 +64,25 @@ static struct mp_group *group_by_rank(struct mp_core *c, unsigned rank)
 	return prev;
 }
 
+/* Does I/O to g need an explicit ALUA activation first? */
+static bool needs_pg_init(const struct mp_core *c, const struct mp_group *g)
+{
+	bool known = false;
+
+	if (!c->hw_alua)
+		return false;
+	for (unsigned i = 0; i < g->nr_paths; i++) {
+		const struct mp_path *p = g->paths[i];
+
+		if (!p->active || p->alua_state < 0)
+			continue;
+		if (p->alua_state == 0x0 || p->alua_state == 0x1)
+			return false;
+		known = true;
+	}
+	return known;
+}
+
 static struct mp_path *choose_in_group(struct mp_core *c, struct mp_group *g,
 				       size_t nr_bytes)
 {
@@ -72,6 +91,16 @@ static struct mp_path *choose_in_group(struct mp_core *c, struct mp_group *g,
 
 	if (!g->nr_active)
 		return NULL;
+	if (needs_pg_init(c, g)) {
+		/* as dm with a hardware handler: hold all I/O until it is active */
+		if (!c->pg_init_group) {
+			c->pg_init_group = g;
+			c->pg_init_tries = 0;
+			c->pg_init_retry_ns = 0;
+			mp_notice("group %u (%s) is standby: activating it (pg_init)", g->num, g->name);
+		}
+		return NULL;
+	}
 	p = g->ps.ops->select_path(&g->ps, nr_bytes, &repeat);
 	if (!p)
 		return NULL;
@@ -107,13 +136,13 @@ static struct mp_path *choose_path(struct mp_core *c, size_t nr_bytes)
 
 		c->next_pg = NULL;
 		p = choose_in_group(c, g, nr_bytes);
-		if (p)
+		if (p || c->pg_init_group)
 			return p;
 	}
 
 	if (c->current_pg) {
 		p = choose_in_group(c, c->current_pg, nr_bytes);
-		if (p)
+		if (p || c->pg_init_group)
 			return p;
 	}
 
@@ -124,7 +153,7 @@ static struct mp_path *choose_path(struct mp_core *c, size_t nr_bytes)
 			if (g->bypassed != (pass == 1))
 				continue;
 			p = choose_in_group(c, g, nr_bytes);
-			if (p)
+			if (p || c->pg_init_group)
 				return p;
 		}
 	}
@@ -202,6 +231,10 @@ int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
 	c->queue_if_no_path = cfg->no_path_retry != MP_NO_PATH_RETRY_FAIL;
 	c->polling_interval_ns = (uint64_t)cfg->polling_interval * 1000000000ull;
 	c->failback = cfg->failback;
+	c->dynamic_prio = cfg->prio != MP_PRIO_CONST;
+	c->hw_alua = cfg->hardware_handler == MP_HW_HANDLER_ALUA;
+	c->pg_init_retries = cfg->pg_init_retries;
+	c->pg_init_delay_ns = (uint64_t)cfg->pg_init_delay_msecs * 1000000ull;
 
 	c->groups = calloc(cfg->nr_groups, sizeof(*c->groups));
 	c->paths = calloc(cfg->nr_paths, sizeof(*c->paths));
@@ -218,7 +251,7 @@ int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
 		c->groups[c->nr_groups++] = g;
 		snprintf(g->name, sizeof(g->name), "%s", cg->name);
 		g->num = i + 1;
-		g->priority = cg->priority;
+		g->priority = g->config_priority = cg->priority;
 		g->ps.ops = mp_selector_find(sel);
 		g->ps.rr_min_io = cfg->rr_min_io;
 		if (!g->ps.ops) {
@@ -260,6 +293,7 @@ int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
 		p->weight = cp->weight;
 		p->dev = devs[i];
 		p->group = g;
+		p->alua_state = -1;
 		r = g->ps.ops->add_path(&g->ps, p, p->weight);
 		if (r < 0)
 			goto fail;
@@ -308,7 +342,19 @@ int mp_core_map_io(struct mp_core *c, size_t nr_bytes, struct mp_qentry *qe,
 	struct mp_path *p;
 
 	mp_core_lock(c);
-	p = choose_path(c, nr_bytes);
+	p = c->pg_init_group ? NULL : choose_path(c, nr_bytes);
+	if (!p && c->pg_init_group && !c->shutting_down) {
+		bool first = !c->nr_queued;
+
+		qe->next = NULL;
+		*c->q_tail = qe;
+		c->q_tail = &qe->next;
+		c->nr_queued++;
+		mp_core_unlock(c);
+		if (first)
+			kick(c);
+		return 1;
+	}
 	if (p) {
 		p->inflight_ios++;
 		p->inflight_bytes += nr_bytes;
@@ -367,7 +413,6 @@ int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason)
 {
 	struct mp_group *g = p->group;
 	struct mp_qentry *q = NULL;
-	bool kicked = false;
 
 	mp_core_lock(c);
 	if (!p->active) {
@@ -391,7 +436,6 @@ int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason)
 		if (c->no_path_retry > 0 && c->queue_if_no_path) {
 			c->no_path_deadline_ns = mp_now_ns() +
 				(uint64_t)c->no_path_retry * c->polling_interval_ns;
-			kicked = true;
 			mp_notice("no usable path: queueing I/O for %d checker intervals",
 				  c->no_path_retry);
 		} else if (queueing(c)) {
@@ -403,8 +447,8 @@ int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason)
 	}
 	mp_core_unlock(c);
 	resume_queue(q, -EIO);
-	if (kicked)
-		kick(c);
+	/* the admin thread checks a failed path soon, and may have a deadline */
+	kick(c);
 	return 0;
 }
 
@@ -471,6 +515,9 @@ int mp_core_fail_path_admin(struct mp_core *c, struct mp_path *p)
 {
 	mp_core_lock(c);
 	p->admin_failed = true;
+	/* counted before the failure, so no one sees one that is not yet marked */
+	if (p->active)
+		p->admin_fail_count++;
 	mp_core_unlock(c);
 	return mp_core_fail_path(c, p, "failed by administrator");
 }
@@ -482,12 +529,95 @@ void mp_core_set_check_state(struct mp_core *c, struct mp_path *p, enum mp_check
 	mp_core_unlock(c);
 }
 
+void mp_core_set_path_prio(struct mp_core *c, struct mp_path *p, int prio, int alua_state)
+{
+	struct mp_group *g = p->group, *best;
+	int gprio = -1;
+
+	mp_core_lock(c);
+	if (p->prio != prio || p->alua_state != alua_state)
+		mp_info("path %s: priority %d", p->name, prio);
+	p->prio = prio;
+	p->alua_state = alua_state;
+	if (c->dynamic_prio) {
+		for (unsigned i = 0; i < g->nr_paths; i++)
+			if (g->paths[i]->prio > gprio)
+				gprio = g->paths[i]->prio;
+		if (gprio != g->priority)
+			mp_notice("group %u (%s): priority %d -> %d", g->num, g->name,
+				  g->priority, gprio);
+		g->priority = gprio;
+		/* a group that is no longer the best one gives way at once */
+		best = failback_target(c);
+		if (best && c->current_pg && best != c->current_pg &&
+		    group_better(best, c->current_pg) && best->priority > c->current_pg->priority)
+			failback_now(c);
+	}
+	mp_core_unlock(c);
+}
+
+struct mp_group *mp_core_pg_init_begin(struct mp_core *c, uint64_t now_ns)
+{
+	struct mp_group *g = NULL;
+
+	mp_core_lock(c);
+	if (c->pg_init_group && !c->pg_init_running && now_ns >= c->pg_init_retry_ns) {
+		g = c->pg_init_group;
+		c->pg_init_running = true;
+	}
+	mp_core_unlock(c);
+	return g;
+}
+
+void mp_core_pg_init_end(struct mp_core *c, struct mp_group *g, bool ok, const char *msg,
+			 uint64_t now_ns)
+{
+	struct mp_qentry *q = NULL;
+	bool give_up = false;
+
+	mp_core_lock(c);
+	c->pg_init_running = false;
+	if (ok) {
+		for (unsigned i = 0; i < g->nr_paths; i++)
+			if (g->paths[i]->alua_state >= 0)
+				g->paths[i]->alua_state = 0x0;
+		c->pg_init_count++;
+		c->pg_init_group = NULL;
+		c->current_pg = g;
+		c->current_path = NULL;
+		mp_notice("group %u (%s) activated: %s", g->num, g->name, msg);
+		q = take_queue(c);
+	} else if (c->pg_init_tries++ < c->pg_init_retries) {
+		c->pg_init_retry_ns = now_ns + c->pg_init_delay_ns;
+		mp_warn("group %u (%s): activation failed (%s); retry %u of %u", g->num,
+			g->name, msg, c->pg_init_tries, c->pg_init_retries);
+	} else {
+		c->pg_init_group = NULL;
+		give_up = true;
+		mp_warn("group %u (%s): activation failed (%s); failing its paths", g->num,
+			g->name, msg);
+	}
+	mp_core_unlock(c);
+	if (give_up) {
+		char reason[200];
+
+		snprintf(reason, sizeof(reason), "pg_init failed: %s", msg);
+		for (unsigned i = 0; i < g->nr_paths; i++)
+			mp_core_fail_path(c, g->paths[i], reason);
+		mp_core_lock(c);
+		q = take_queue(c);
+		mp_core_unlock(c);
+	}
+	resume_queue(q, 0);
+}
+
 void mp_core_path_view(struct mp_core *c, struct mp_path *p, struct mp_core_path_view *v)
 {
 	mp_core_lock(c);
 	v->active = p->active;
 	v->admin_failed = p->admin_failed;
 	v->fail_count = p->fail_count;
+	v->admin_fail_count = p->admin_fail_count;
 	mp_core_unlock(c);
 }
 
@@ -564,9 +694,15 @@ uint64_t mp_core_next_deadline(struct mp_core *c)
 	mp_core_lock(c);
 	a = c->no_path_deadline_ns;
 	b = c->failback_deadline_ns;
-	mp_core_unlock(c);
 	if (!a || (b && b < a))
-		return b;
+		a = b;
+	/* a pending activation (or its next retry) is work for the admin thread */
+	if (c->pg_init_group && !c->pg_init_running) {
+		b = c->pg_init_retry_ns ? c->pg_init_retry_ns : 1;
+		if (!a || b < a)
+			a = b;
+	}
+	mp_core_unlock(c);
 	return a;
 }
 

@@ -12,6 +12,7 @@
 
 #include "mpathfs/daemon.h"
 #include "mpathfs/log.h"
+#include "mpathfs/prio.h"
 #include "mpathfs/scsi.h"
 #include "mpathfs/util.h"
 
@@ -75,6 +76,70 @@ static int check_identity(struct mp_daemon *d, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * With prio = alua, learn every path's ALUA state before the first I/O so
+ * it goes to the best group from the start (the monitor keeps it current).
+ */
+static int alua_states[MP_MAX_PATHS];
+
+static void learn_alua(struct mp_daemon *d)
+{
+	for (unsigned i = 0; i < d->nr_devs; i++) {
+		struct mp_rtpg_group g[MP_RTPG_MAX_GROUPS];
+		char msg[160];
+		int n;
+
+		alua_states[i] = -1;
+		if (d->devs[i].tpg < 0 ||
+		    mp_scsi_rtpg(d->devs[i].fd, IDENT_TIMEOUT_MS, g, MP_RTPG_MAX_GROUPS, &n,
+				 msg, sizeof(msg)) < 0)
+			continue;
+		for (int j = 0; j < n; j++)
+			if (g[j].tpg == d->devs[i].tpg)
+				alua_states[i] = (int)g[j].state;
+	}
+}
+
+static int apply_grouping(struct mp_daemon *d, char *err, size_t errlen)
+{
+	struct mp_config *cfg = &d->cfg;
+	int keys[MP_MAX_PATHS];
+	int r;
+
+	if (cfg->prio == MP_PRIO_ALUA)
+		learn_alua(d);
+	if (cfg->path_grouping_policy == MP_GROUPING_NONE)
+		return 0;
+	for (unsigned i = 0; i < cfg->nr_paths; i++) {
+		switch (cfg->path_grouping_policy) {
+		case MP_GROUPING_FAILOVER:
+			keys[i] = (int)i;
+			break;
+		case MP_GROUPING_GROUP_BY_PRIO:
+			/* ALUA: a port group shares one state, so one priority */
+			keys[i] = cfg->prio == MP_PRIO_ALUA ? d->devs[i].tpg : -1;
+			break;
+		default:
+			keys[i] = -1;
+			break;
+		}
+	}
+	r = mp_config_regroup(cfg, keys);
+	if (r < 0)
+		snprintf(err, errlen, "out of memory");
+	return r;
+}
+
+static void initial_priorities(struct mp_daemon *d)
+{
+	if (d->cfg.prio != MP_PRIO_ALUA)
+		return;
+	for (unsigned i = 0; i < d->dev.core.nr_paths; i++)
+		if (alua_states[i] >= 0)
+			mp_core_set_path_prio(&d->dev.core, d->dev.core.paths[i],
+					      mp_prio_of_alua_state(alua_states[i]), alua_states[i]);
 }
 
 static void close_paths(struct mp_daemon *d)
@@ -147,9 +212,13 @@ int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
 		r = -EINVAL;
 		goto fail_paths;
 	}
+	r = apply_grouping(d, err, errlen);
+	if (r < 0)
+		goto fail_paths;
 	r = mp_core_init(&d->dev.core, cfg, d->devs, err, errlen);
 	if (r < 0)
 		goto fail_paths;
+	initial_priorities(d);
 	mp_dev_init(&d->dev, &d->engine, size, align,
 		    (uint64_t)cfg->max_io_memory_mb << 20);
 	return 0;

@@ -35,6 +35,7 @@ int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 	m->flap_threshold = cfg->flap_threshold;
 	m->flap_window_ns = (uint64_t)cfg->flap_window * 1000000000ull;
 	m->flap_holdoff_ns = (uint64_t)cfg->flap_holdoff * 1000000000ull;
+	m->ghost_usable = cfg->hardware_handler == MP_HW_HANDLER_ALUA;
 	m->watch = calloc(core->nr_paths, sizeof(*m->watch));
 	if (!m->watch) {
 		snprintf(err, errlen, "out of memory");
@@ -58,15 +59,30 @@ int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 			return r;
 		}
 		w->ck_ok = true;
+		w->pr.ops = mp_prio_find(mp_prio_name(cfg->prio));
+		w->pr.dev = &w->path->dev;
+		w->pr.device = w->path->device;
+		w->pr.timeout_ms = cfg->checker_timeout * 1000;
+		r = w->pr.ops->init(&w->pr);
+		if (r < 0) {
+			snprintf(err, errlen, "path %s: %s", w->path->name,
+				 w->pr.msg[0] ? w->pr.msg : mp_errstr(r));
+			mp_monitor_destroy(m);
+			return r;
+		}
+		w->pr_ok = true;
 	}
 	return 0;
 }
 
 void mp_monitor_destroy(struct mp_monitor *m)
 {
-	for (unsigned i = 0; i < m->nr_watch; i++)
+	for (unsigned i = 0; i < m->nr_watch; i++) {
 		if (m->watch[i].ck_ok)
 			m->watch[i].ck.ops->destroy(&m->watch[i].ck);
+		if (m->watch[i].pr_ok)
+			m->watch[i].pr.ops->destroy(&m->watch[i].pr);
+	}
 	free(m->watch);
 	m->watch = NULL;
 	m->nr_watch = 0;
@@ -111,13 +127,13 @@ static void reset_backoff(struct mp_monitor *m, uint64_t now)
 }
 
 static void passed(struct mp_monitor *m, struct mp_path_watch *w,
-		   const struct mp_core_path_view *v, uint64_t now)
+		   const struct mp_core_path_view *v, enum mp_check_state s, uint64_t now)
 {
 	struct mp_path *p = w->path;
 	char reason[200];
 
 	if (v->active || v->admin_failed) {
-		mp_core_set_check_state(m->core, p, MP_CHECK_READY);
+		mp_core_set_check_state(m->core, p, s);
 		if (v->active && w->interval_ns < m->max_poll_ns) {
 			w->interval_ns *= 2;
 			if (w->interval_ns > m->max_poll_ns)
@@ -125,7 +141,7 @@ static void passed(struct mp_monitor *m, struct mp_path_watch *w,
 		}
 		return;
 	}
-	if (!w->delayed_until_ns && flapping(m, w, now)) {
+	if (!w->delayed_until_ns && (w->damped || flapping(m, w, now))) {
 		w->delayed_until_ns = now + m->flap_holdoff_ns;
 		mp_notice("path %s (%s) is flapping (%u failures within %llu s): held out for %llu s",
 			  p->name, p->device, m->flap_threshold,
@@ -136,10 +152,12 @@ static void passed(struct mp_monitor *m, struct mp_path_watch *w,
 		mp_core_set_check_state(m->core, p, MP_CHECK_DELAYED);
 		return;
 	}
+	if (w->delayed_until_ns || w->damped)
+		w->nr_fails = 0;	/* it served its time: start counting afresh */
 	w->delayed_until_ns = 0;
-	w->nr_fails = 0;
+	w->damped = false;
 	snprintf(reason, sizeof(reason), "checker: %s", w->ck.msg);
-	mp_core_set_check_state(m->core, p, MP_CHECK_READY);
+	mp_core_set_check_state(m->core, p, s);
 	mp_core_reinstate_path_checked(m->core, p, reason);
 }
 
@@ -149,6 +167,9 @@ static void failed(struct mp_monitor *m, struct mp_path_watch *w,
 	char reason[200];
 
 	mp_core_set_check_state(m->core, w->path, s);
+	/* held out and failed again: the wait starts over at the next pass */
+	if (w->delayed_until_ns)
+		w->damped = true;
 	w->delayed_until_ns = 0;
 	if (v->active) {
 		snprintf(reason, sizeof(reason), "checker %s: %s", mp_check_state_name(s),
@@ -158,15 +179,14 @@ static void failed(struct mp_monitor *m, struct mp_path_watch *w,
 	reset_backoff(m, now);
 }
 
+static void prioritize(struct mp_monitor *m, struct mp_path_watch *w, uint64_t now_ns);
+
 /* Timestamp failures since the last look; a command's failures don't count. */
 static void account(struct mp_monitor *m, struct mp_path_watch *w, uint64_t now,
 		    struct mp_core_path_view *v)
 {
 	mp_core_path_view(m->core, w->path, v);
-	if (v->admin_failed)
-		w->seen_fail_count = v->fail_count;
-	else
-		record_failures(w, v->fail_count, now);
+	record_failures(w, v->fail_count - v->admin_fail_count, now);
 }
 
 static void finished(struct mp_monitor *m, struct mp_path_watch *w,
@@ -175,12 +195,35 @@ static void finished(struct mp_monitor *m, struct mp_path_watch *w,
 	struct mp_core_path_view v;
 
 	account(m, w, now, &v);
-	if (s == MP_CHECK_READY)
-		passed(m, w, &v, now);
+	/* a standby path serves once activated, when there is a handler to do it */
+	if (s == MP_CHECK_READY || (s == MP_CHECK_GHOST && m->ghost_usable))
+		passed(m, w, &v, s, now);
 	else
 		failed(m, w, &v, s, now);
 	account(m, w, now, &v);
+	/* a static prioritizer has nothing to learn */
+	if (w->pr_ok && w->pr.ops->dynamic && !w->prioritizing) {
+		w->pr.ops->start(&w->pr, now);
+		w->prioritizing = true;
+		prioritize(m, w, now);
+	}
 	w->next_check_ns = now + (v.active ? w->interval_ns : m->poll_ns);
+}
+
+/* Collect a prioritizer's answer, if it has one. */
+static void prioritize(struct mp_monitor *m, struct mp_path_watch *w, uint64_t now_ns)
+{
+	int prio, alua_state, r;
+
+	r = w->pr.ops->poll(&w->pr, now_ns, &prio, &alua_state);
+	if (r == -EINPROGRESS)
+		return;
+	w->prioritizing = false;
+	if (r < 0) {
+		mp_debug("path %s: no priority: %s", w->path->name, w->pr.msg);
+		return;
+	}
+	mp_core_set_path_prio(m->core, w->path, prio, alua_state);
 }
 
 void mp_monitor_step(struct mp_monitor *m, uint64_t now_ns)
@@ -189,7 +232,16 @@ void mp_monitor_step(struct mp_monitor *m, uint64_t now_ns)
 		struct mp_path_watch *w = &m->watch[i];
 		enum mp_check_state s;
 
+		if (w->prioritizing)
+			prioritize(m, w, now_ns);
+
 		if (!w->checking) {
+			struct mp_core_path_view v;
+
+			/* a path that failed between checks (I/O error) is looked at soon */
+			mp_core_path_view(m->core, w->path, &v);
+			if (!v.active && w->next_check_ns > now_ns + m->poll_ns)
+				w->next_check_ns = now_ns + m->poll_ns;
 			if (now_ns < w->next_check_ns)
 				continue;
 			w->ck.ops->start(&w->ck, now_ns);
@@ -209,7 +261,8 @@ uint64_t mp_monitor_next_wake(struct mp_monitor *m, uint64_t now_ns)
 
 	for (unsigned i = 0; i < m->nr_watch; i++) {
 		struct mp_path_watch *w = &m->watch[i];
-		uint64_t t = w->checking ? now_ns + PENDING_POLL_NS : w->next_check_ns;
+		uint64_t t = w->checking || w->prioritizing ? now_ns + PENDING_POLL_NS :
+			     w->next_check_ns;
 
 		if (t < wake)
 			wake = t;

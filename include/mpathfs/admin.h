@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpathfs/hwhandler.h"
 #include "mpathfs/path-monitor.h"
 
 struct mp_dev;
@@ -21,6 +22,7 @@ struct mp_dev;
 struct mp_admin {
 	struct mp_dev *dev;
 	struct mp_monitor mon;
+	struct mp_hwhandler hw;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;

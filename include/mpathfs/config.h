@@ -44,6 +44,14 @@ enum mp_prio_kind {
 	MP_PRIO_PATH_LATENCY,
 };
 
+/* How groups are made: by hand ([group] sections), or by a policy. */
+enum mp_grouping {
+	MP_GROUPING_NONE,
+	MP_GROUPING_FAILOVER,		/* one path per group */
+	MP_GROUPING_MULTIBUS,		/* every path in one group */
+	MP_GROUPING_GROUP_BY_PRIO,	/* one group per ALUA port group */
+};
+
 struct mp_config_group {
 	char name[MP_NAME_MAX];
 	int priority;			/* default 0 */
@@ -82,6 +90,7 @@ struct mp_config {
 	unsigned flap_threshold;	/* default 3, 0 = no damping */
 	unsigned flap_window;		/* s, default 60 */
 	unsigned flap_holdoff;		/* s, default 30 */
+	enum mp_grouping path_grouping_policy;	/* default none */
 
 	struct mp_config_group *groups;	/* in config order */
 	unsigned nr_groups;
@@ -108,6 +117,13 @@ void mp_config_free(struct mp_config *cfg);
 
 /* Index of the group a path belongs to, or -1. */
 int mp_config_group_index(const struct mp_config *cfg, const char *name);
+
+/*
+ * Replace the groups by the policy's: paths with equal keys[i] share a
+ * group (failover: index, multibus: 0, group_by_prio: ALUA port group).
+ */
+int mp_config_regroup(struct mp_config *cfg, const int *keys);
+const char *mp_grouping_name(enum mp_grouping g);
 
 /* Names for printing (show config, table). */
 const char *mp_checker_name(enum mp_checker_kind k);

@@ -52,6 +52,14 @@ struct mp_core {
 	struct mp_qentry *q_head, **q_tail;
 	unsigned nr_queued;
 
+	bool dynamic_prio;		/* group priority = best path prio */
+	bool hw_alua;			/* activate standby groups with STPG */
+	struct mp_group *pg_init_group;	/* being activated: I/O queues meanwhile */
+	bool pg_init_running;
+	unsigned pg_init_tries;
+	unsigned pg_init_retries;
+	uint64_t pg_init_delay_ns;
+	uint64_t pg_init_retry_ns;	/* not before this */
 	unsigned pg_init_count;
 	uint64_t nr_group_switches;
 	uint64_t nr_path_failures;
@@ -100,11 +108,25 @@ int mp_core_fail_path_admin(struct mp_core *c, struct mp_path *p);
 int mp_core_reinstate_path_checked(struct mp_core *c, struct mp_path *p, const char *reason);
 void mp_core_set_check_state(struct mp_core *c, struct mp_path *p, enum mp_check_state s);
 
+/*
+ * A prioritizer's verdict on p (alua_state -1 if none). With a dynamic
+ * prioritizer the group's priority follows its best path, and I/O leaves a
+ * group that is no longer the best one with a usable path.
+ */
+void mp_core_set_path_prio(struct mp_core *c, struct mp_path *p, int prio, int alua_state);
+
+/* The group to activate (pg_init) now, or NULL; marks it running. */
+struct mp_group *mp_core_pg_init_begin(struct mp_core *c, uint64_t now_ns);
+/* The activation ended; retried per pg_init_retries, then the group's paths fail. */
+void mp_core_pg_init_end(struct mp_core *c, struct mp_group *g, bool ok, const char *msg,
+			 uint64_t now_ns);
+
 /* A consistent look at one path's [core] state. */
 struct mp_core_path_view {
 	bool active;
 	bool admin_failed;
 	unsigned fail_count;
+	unsigned admin_fail_count;	/* of fail_count, by command */
 };
 void mp_core_path_view(struct mp_core *c, struct mp_path *p, struct mp_core_path_view *v);
 

@@ -20,6 +20,7 @@
 #include "mpathfs/checker.h"
 #include "mpathfs/config.h"
 #include "mpathfs/core.h"
+#include "mpathfs/prio.h"
 
 #define MP_FLAP_MAX 100
 
@@ -28,12 +29,16 @@ struct mp_path_watch {
 	struct mp_checker ck;
 	bool ck_ok;			/* init succeeded */
 	bool checking;
+	struct mp_prio pr;
+	bool pr_ok;			/* prioritizer init succeeded */
+	bool prioritizing;
 	uint64_t next_check_ns;
 	uint64_t interval_ns;		/* current, with back-off */
-	unsigned seen_fail_count;	/* path->fail_count last looked at */
+	unsigned seen_fail_count;	/* failures not by command, last looked at */
 	uint64_t fails[MP_FLAP_MAX];	/* times of recent failures, ring */
 	unsigned nr_fails, fail_head;
 	uint64_t delayed_until_ns;	/* 0: not held out */
+	bool damped;			/* held out, then failed: hold out again */
 };
 
 struct mp_monitor {
@@ -43,11 +48,12 @@ struct mp_monitor {
 	uint64_t poll_ns, max_poll_ns;
 	unsigned flap_threshold;
 	uint64_t flap_window_ns, flap_holdoff_ns;
+	bool ghost_usable;		/* standby paths can be activated (ALUA handler) */
 };
 
 /*
- * Set up a watch per core path with the named checker. On error writes
- * "path NAME: reason" into err.
+ * Set up a watch per core path with the checker and prioritizer of cfg.
+ * On error writes "path NAME: reason" into err.
  */
 int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 		    const struct mp_config *cfg, const struct mp_checker_ops *ops,

@@ -51,6 +51,9 @@ struct mp_path {
 	bool admin_failed;		/* [core] failed by command: the checker leaves it */
 	enum mp_check_state check_state;/* [core] last checker verdict */
 	unsigned fail_count;		/* [core] cumulative failures */
+	unsigned admin_fail_count;	/* [core] of those, by command */
+	int prio;			/* [core] from the prioritizer */
+	int alua_state;			/* [core] ALUA state of its port group, -1 unknown */
 	uint64_t inflight_ios;		/* [core] */
 	uint64_t inflight_bytes;	/* [core] */
 	void *ps_ctx;			/* owned by the group's selector */
@@ -63,7 +66,8 @@ struct mp_path {
 struct mp_group {
 	char name[MP_NAME_MAX];
 	unsigned num;			/* 1-based, config order */
-	int priority;			/* [core] */
+	int priority;			/* [core] in force (config, or best path's) */
+	int config_priority;
 	bool bypassed;			/* [core] */
 	struct mp_selector ps;		/* [core] */
 	struct mp_path **paths;		/* [core] */
