@@ -6,8 +6,9 @@
  * usable path, then walk the groups best first, skipping bypassed groups on
  * the first pass and trying only them on the second.
  *
- * Locking: core->lock (a leaf) protects every [core] field of paths and
- * groups, the group choice and the queue. Queued I/O is detached under the
+ * Locking: core->lock protects every [core] field of paths and groups, the
+ * group choice and the queue; events are emitted under it (core.lock ->
+ * events.mu). Queued I/O is detached under the
  * lock and resumed after it is dropped, because resuming submits I/O.
  * Selector ops run under the lock.
  */
@@ -98,6 +99,8 @@ static struct mp_path *choose_in_group(struct mp_core *c, struct mp_group *g,
 			c->pg_init_tries = 0;
 			c->pg_init_retry_ns = 0;
 			mp_notice("group %u (%s) is standby: activating it (pg_init)", g->num, g->name);
+			mp_events_emit(c->events, MP_EV_PG_INIT, NULL, g->name,
+				       "standby group: activating (queueing I/O)");
 		}
 		return NULL;
 	}
@@ -109,6 +112,8 @@ static struct mp_path *choose_in_group(struct mp_core *c, struct mp_group *g,
 		if (c->last_pg)
 			c->nr_group_switches++;
 		mp_notice("group %u (%s) is now active", g->num, g->name);
+		mp_events_emit(c->events, MP_EV_GROUP_SWITCH, NULL, g->name,
+			       "group %u is now active", g->num);
 		c->last_pg = g;
 	}
 	c->current_pg = g;
@@ -376,10 +381,23 @@ int mp_core_map_io(struct mp_core *c, size_t nr_bytes, struct mp_qentry *qe,
 	return -EIO;
 }
 
+/* Powers of ten with 2.5 and 5 between, 100 us to 10 s: storage latencies. */
+const uint64_t mp_lat_bounds_ns[MP_LAT_BUCKETS] = {
+	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000, 25000000,
+	50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000,
+	5000000000, 10000000000,
+};
+
 void mp_core_end_io(struct mp_core *c, struct mp_path *p, size_t nr_bytes,
 		    uint64_t latency_ns)
 {
+	unsigned b = 0;
+
+	while (b < MP_LAT_BUCKETS && latency_ns > mp_lat_bounds_ns[b])
+		b++;
 	mp_core_lock(c);
+	p->lat_hist[b]++;
+	p->lat_sum_ns += latency_ns;
 	p->inflight_ios--;
 	p->inflight_bytes -= nr_bytes;
 	if (p->group->ps.ops->end_io)
@@ -432,16 +450,22 @@ int mp_core_fail_path(struct mp_core *c, struct mp_path *p, const char *reason)
 	mp_notice("path %s (%s) failed: %s; %u of %u paths usable, fail_count %u",
 		  p->name, p->device, reason, c->nr_valid_paths, c->nr_paths,
 		  p->fail_count);
+	mp_events_emit(c->events, MP_EV_PATH_FAILED, p->name, g->name, "%s", reason);
 	if (!c->nr_valid_paths) {
 		if (c->no_path_retry > 0 && c->queue_if_no_path) {
 			c->no_path_deadline_ns = mp_now_ns() +
 				(uint64_t)c->no_path_retry * c->polling_interval_ns;
 			mp_notice("no usable path: queueing I/O for %d checker intervals",
 				  c->no_path_retry);
+			mp_events_emit(c->events, MP_EV_NO_PATH, NULL, NULL,
+				       "queueing I/O for %d checker intervals", c->no_path_retry);
 		} else if (queueing(c)) {
 			mp_notice("no usable path: queueing I/O until a path returns");
+			mp_events_emit(c->events, MP_EV_NO_PATH, NULL, NULL,
+				       "queueing I/O until a path returns");
 		} else {
 			mp_notice("no usable path: failing I/O");
+			mp_events_emit(c->events, MP_EV_NO_PATH, NULL, NULL, "failing I/O");
 			q = take_queue(c);
 		}
 	}
@@ -481,6 +505,7 @@ static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
 	g->ps.ops->reinstate_path(&g->ps, p);
 	mp_notice("path %s (%s) reinstated: %s; %u of %u paths usable",
 		  p->name, p->device, reason, c->nr_valid_paths, c->nr_paths);
+	mp_events_emit(c->events, MP_EV_PATH_REINSTATED, p->name, g->name, "%s", reason);
 
 	if (c->current_pg && c->current_pg != g && group_better(g, c->current_pg) &&
 	    !g->bypassed) {
@@ -543,9 +568,12 @@ void mp_core_set_path_prio(struct mp_core *c, struct mp_path *p, int prio, int a
 		for (unsigned i = 0; i < g->nr_paths; i++)
 			if (g->paths[i]->prio > gprio)
 				gprio = g->paths[i]->prio;
-		if (gprio != g->priority)
+		if (gprio != g->priority) {
 			mp_notice("group %u (%s): priority %d -> %d", g->num, g->name,
 				  g->priority, gprio);
+			mp_events_emit(c->events, MP_EV_PRIORITY, p->name, g->name,
+				       "group priority %d -> %d", g->priority, gprio);
+		}
 		g->priority = gprio;
 		/* a group that is no longer the best one gives way at once */
 		best = failback_target(c);
@@ -586,6 +614,7 @@ void mp_core_pg_init_end(struct mp_core *c, struct mp_group *g, bool ok, const c
 		c->current_pg = g;
 		c->current_path = NULL;
 		mp_notice("group %u (%s) activated: %s", g->num, g->name, msg);
+		mp_events_emit(c->events, MP_EV_PG_INIT, NULL, g->name, "activated: %s", msg);
 		q = take_queue(c);
 	} else if (c->pg_init_tries++ < c->pg_init_retries) {
 		c->pg_init_retry_ns = now_ns + c->pg_init_delay_ns;
@@ -596,6 +625,7 @@ void mp_core_pg_init_end(struct mp_core *c, struct mp_group *g, bool ok, const c
 		give_up = true;
 		mp_warn("group %u (%s): activation failed (%s); failing its paths", g->num,
 			g->name, msg);
+		mp_events_emit(c->events, MP_EV_PG_INIT_FAILED, NULL, g->name, "%s", msg);
 	}
 	mp_core_unlock(c);
 	if (give_up) {
@@ -633,6 +663,8 @@ int mp_core_bypass_group(struct mp_core *c, struct mp_group *g, bool bypass)
 	c->current_pg = NULL;
 	c->current_path = NULL;
 	mp_notice("group %u (%s) %s", g->num, g->name, bypass ? "disabled" : "enabled");
+	mp_events_emit(c->events, bypass ? MP_EV_GROUP_BYPASS : MP_EV_GROUP_ENABLE, NULL,
+		       g->name, "by command");
 	mp_core_unlock(c);
 	return 0;
 }
@@ -661,6 +693,8 @@ void mp_core_set_queue_if_no_path(struct mp_core *c, bool queue)
 	if (!queue && !c->nr_valid_paths)
 		q = take_queue(c);
 	mp_notice("%s", queue ? "queue_if_no_path" : "fail_if_no_path");
+	mp_events_emit(c->events, MP_EV_QUEUEING, NULL, NULL, "%s by command",
+		       queue ? "queue_if_no_path" : "fail_if_no_path");
 	mp_core_unlock(c);
 	resume_queue(q, -EIO);
 }
@@ -676,6 +710,9 @@ void mp_core_tick(struct mp_core *c, uint64_t now_ns)
 			c->queue_if_no_path = false;
 			mp_notice("no_path_retry %d intervals expired: failing %u queued I/O",
 				  c->no_path_retry, c->nr_queued);
+			mp_events_emit(c->events, MP_EV_NO_PATH_RETRY_EXPIRED, NULL, NULL,
+				       "%d intervals: failing %u queued I/O", c->no_path_retry,
+				       c->nr_queued);
 			q = take_queue(c);
 		}
 	}

@@ -218,6 +218,8 @@ int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
 	r = mp_core_init(&d->dev.core, cfg, d->devs, err, errlen);
 	if (r < 0)
 		goto fail_paths;
+	mp_events_init(&d->events);
+	d->dev.core.events = &d->events;
 	initial_priorities(d);
 	mp_dev_init(&d->dev, &d->engine, size, align,
 		    (uint64_t)cfg->max_io_memory_mb << 20);
@@ -276,4 +278,5 @@ void mp_daemon_close(struct mp_daemon *d)
 	close_paths(d);
 	mp_core_destroy(c);
 	mp_dev_destroy(&d->dev);
+	mp_events_destroy(&d->events);
 }

@@ -9,12 +9,17 @@
  * (or hands the reply to exactly one completion).
  *
  * Locking: struct ctl_file.mu protects one open control file's reply; it
- * is a leaf. Everything else is owned by the request and core layers.
+ * is a leaf. ev_waiters.mu protects the readers and pollers of `events`
+ * waiting for the next event; it is taken from the event notify callback,
+ * under the core lock (core.lock -> ev_waiters.mu), so nothing here calls
+ * into the core while holding it. Everything else is owned by the request
+ * and core layers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,8 @@ enum {
 	INO_CONTROL,
 	INO_STATUS,
 	INO_TABLE,
+	INO_METRICS,
+	INO_EVENTS,
 	INO_END,
 };
 
@@ -40,6 +47,8 @@ static const char *const file_names[INO_END] = {
 	[INO_CONTROL] = "control",
 	[INO_STATUS] = "status",
 	[INO_TABLE] = "table",
+	[INO_METRICS] = "metrics",
+	[INO_EVENTS] = "events",
 };
 
 /* Kernel may cache attributes this long; the size only changes on resize. */
@@ -53,6 +62,21 @@ struct ctl_file {
 	size_t pos;	/* control: read cursor, reset by each write */
 	bool is_control;
 };
+
+/* One open of `events`: where its reader is in the event stream. */
+struct ev_file {
+	uint64_t cursor;
+	struct ev_file *next_waiter;	/* ev_waiters list */
+	fuse_req_t waiting;		/* a blocked read, or NULL */
+	size_t size;			/* of that read */
+	struct fuse_pollhandle *ph;	/* a poll() to wake, or NULL */
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct ev_file *head;		/* opens with a blocked read or a poll */
+	struct mp_events *ev;
+} ev_waiters = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static struct mp_fuse *mpf(fuse_req_t req)
 {
@@ -87,6 +111,8 @@ static int fill_attr(struct mp_fuse *f, fuse_ino_t ino, struct stat *st)
 		break;
 	case INO_STATUS:
 	case INO_TABLE:
+	case INO_METRICS:
+	case INO_EVENTS:
 		st->st_mode = S_IFREG | 0440;
 		break;
 	default:
@@ -96,9 +122,84 @@ static int fill_attr(struct mp_fuse *f, fuse_ino_t ino, struct stat *st)
 	return 0;
 }
 
+/* Answer a blocked read with what has arrived (caller holds ev_waiters.mu). */
+static void ev_answer(struct ev_file *e)
+{
+	char *buf = malloc(e->size ? e->size : 1);
+	size_t n = buf ? mp_events_read(ev_waiters.ev, &e->cursor, buf, e->size) : 0;
+
+	if (!buf)
+		fuse_reply_err(e->waiting, ENOMEM);
+	else
+		fuse_reply_buf(e->waiting, buf, n);
+	free(buf);
+	e->waiting = NULL;
+}
+
+static void ev_link(struct ev_file *e)
+{
+	e->next_waiter = ev_waiters.head;
+	ev_waiters.head = e;
+}
+
+static void ev_unlink(struct ev_file *e)
+{
+	struct ev_file **pp;
+
+	for (pp = &ev_waiters.head; *pp; pp = &(*pp)->next_waiter) {
+		if (*pp == e) {
+			*pp = e->next_waiter;
+			break;
+		}
+	}
+	e->next_waiter = NULL;
+}
+
+/* The event ring's notify: wake every blocked reader and poller. */
+static void ev_notify(void *arg)
+{
+	struct ev_file *e, *next;
+
+	(void)arg;
+	pthread_mutex_lock(&ev_waiters.mu);
+	for (e = ev_waiters.head; e; e = next) {
+		next = e->next_waiter;
+		e->next_waiter = NULL;
+		if (e->waiting)
+			ev_answer(e);
+		if (e->ph) {
+			fuse_lowlevel_notify_poll(e->ph);
+			fuse_pollhandle_destroy(e->ph);
+			e->ph = NULL;
+		}
+	}
+	ev_waiters.head = NULL;
+	pthread_mutex_unlock(&ev_waiters.mu);
+}
+
+/* A blocked read of `events` was interrupted (the reader got a signal). */
+static void ev_interrupted(fuse_req_t req, void *data)
+{
+	struct ev_file *e = data;
+
+	pthread_mutex_lock(&ev_waiters.mu);
+	if (e->waiting == req) {
+		e->waiting = NULL;
+		if (!e->ph)
+			ev_unlink(e);
+		fuse_reply_err(req, EINTR);
+	}
+	pthread_mutex_unlock(&ev_waiters.mu);
+}
+
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct mp_fuse *f = userdata;
+
+	ev_waiters.ev = &f->d->events;
+	mp_core_lock(&f->d->dev.core);
+	f->d->events.notify = ev_notify;
+	mp_core_unlock(&f->d->dev.core);
 	/*
 	 * Asynchronous direct I/O counts as background requests, so this is
 	 * the queue depth the kernel lets into us (default 12).
@@ -212,14 +313,36 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (c)
 			c->is_control = true;
 		break;
+	case INO_EVENTS:
+		if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+			r = -EACCES;
+			break;
+		}
+		{
+			struct ev_file *e = calloc(1, sizeof(*e));
+
+			if (!e) {
+				r = -ENOMEM;
+				break;
+			}
+			/* a new reader sees what happens from now on */
+			e->cursor = mp_events_cursor(&f->d->events);
+			fi->fh = (uint64_t)(uintptr_t)e;
+			fi->direct_io = 1;
+			fi->nonseekable = 1;
+			fuse_reply_open(req, fi);
+			return;
+		}
 	case INO_STATUS:
 	case INO_TABLE:
+	case INO_METRICS:
 		if ((fi->flags & O_ACCMODE) != O_RDONLY) {
 			r = -EACCES;
 			break;
 		}
 		c = ctl_new(ino == INO_STATUS ? mp_status_info(&f->d->dev.core) :
-			    mp_status_table(&f->d->dev.core, &f->d->cfg));
+			    ino == INO_TABLE ? mp_status_table(&f->d->dev.core, &f->d->cfg) :
+			    mp_status_metrics(&f->d->dev.core, &f->d->cfg));
 		r = c && c->text ? 0 : -ENOMEM;
 		if (r < 0 && c) {
 			ctl_free(c);
@@ -244,10 +367,74 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	if (fi->fh)
+	if (ino == INO_EVENTS) {
+		struct ev_file *e = (struct ev_file *)(uintptr_t)fi->fh;
+
+		pthread_mutex_lock(&ev_waiters.mu);
+		ev_unlink(e);
+		if (e->ph)
+			fuse_pollhandle_destroy(e->ph);
+		pthread_mutex_unlock(&ev_waiters.mu);
+		free(e);
+	} else if (fi->fh) {
 		ctl_free((struct ctl_file *)(uintptr_t)fi->fh);
+	}
 	fuse_reply_err(req, 0);
+}
+
+static void events_read(fuse_req_t req, struct ev_file *e, size_t size,
+			struct fuse_file_info *fi)
+{
+	pthread_mutex_lock(&ev_waiters.mu);
+	if (e->waiting) {
+		pthread_mutex_unlock(&ev_waiters.mu);
+		fuse_reply_err(req, EBUSY);	/* one blocked read per open file */
+		return;
+	}
+	e->waiting = req;
+	e->size = size;
+	if (mp_events_pending(ev_waiters.ev, e->cursor)) {
+		ev_answer(e);
+	} else if (fi->flags & O_NONBLOCK) {
+		e->waiting = NULL;
+		fuse_reply_err(req, EAGAIN);
+	} else {
+		/* answered by ev_notify when the next event comes */
+		if (!e->ph)
+			ev_link(e);
+		pthread_mutex_unlock(&ev_waiters.mu);
+		fuse_req_interrupt_func(req, ev_interrupted, e);
+		return;
+	}
+	pthread_mutex_unlock(&ev_waiters.mu);
+}
+
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	struct ev_file *e = (struct ev_file *)(uintptr_t)fi->fh;
+	unsigned revents = POLLOUT;
+
+	if (ino != INO_EVENTS) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLOUT);
+		return;
+	}
+	pthread_mutex_lock(&ev_waiters.mu);
+	if (mp_events_pending(ev_waiters.ev, e->cursor)) {
+		revents |= POLLIN;
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+	} else if (ph) {
+		if (e->ph)
+			fuse_pollhandle_destroy(e->ph);
+		else if (!e->waiting)
+			ev_link(e);
+		e->ph = ph;
+	}
+	pthread_mutex_unlock(&ev_waiters.mu);
+	fuse_reply_poll(req, revents);
 }
 
 static void read_done(struct mp_req *r, int err)
@@ -289,6 +476,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (off < 0) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (ino == INO_EVENTS) {
+		events_read(req, (struct ev_file *)(uintptr_t)fi->fh, size, fi);
 		return;
 	}
 	if (ino != INO_DEVICE) {
@@ -611,4 +802,5 @@ const struct fuse_lowlevel_ops mp_fuse_ops = {
 	.statfs = op_statfs,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.poll = op_poll,
 };

@@ -147,6 +147,11 @@ static void passed(struct mp_monitor *m, struct mp_path_watch *w,
 			  p->name, p->device, m->flap_threshold,
 			  (unsigned long long)(m->flap_window_ns / 1000000000ull),
 			  (unsigned long long)(m->flap_holdoff_ns / 1000000000ull));
+		mp_core_lock(m->core);
+		mp_events_emit(m->core->events, MP_EV_PATH_DELAYED, p->name, p->group->name,
+			       "flapping: held out for %llu s",
+			       (unsigned long long)(m->flap_holdoff_ns / 1000000000ull));
+		mp_core_unlock(m->core);
 	}
 	if (w->delayed_until_ns && now < w->delayed_until_ns) {
 		mp_core_set_check_state(m->core, p, MP_CHECK_DELAYED);

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,5 +505,135 @@ char *mp_status_show(struct mp_core *c, const struct mp_config *cfg,
 		break;
 	}
 	mp_core_unlock(c);
+	return finish_stream(f, &buf);
+}
+
+/* Label values in OpenMetrics escape backslash, quote and newline. */
+static void label(FILE *f, const char *name, const char *value, bool last)
+{
+	fprintf(f, "%s=\"", name);
+	for (; *value; value++) {
+		if (*value == '\\' || *value == '"')
+			fputc('\\', f);
+		if (*value == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*value, f);
+	}
+	fputs(last ? "\"" : "\",", f);
+}
+
+static void path_labels(FILE *f, const struct mp_config *cfg, const struct mp_path *p)
+{
+	fputc('{', f);
+	label(f, "map", cfg->name, false);
+	label(f, "path", p->name, false);
+	label(f, "device", p->device, false);
+	label(f, "group", p->group->name, true);
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# TYPE %s %s\n# HELP %s %s\n", name, type, name, help);
+}
+
+static void path_counter(struct mp_core *c, const struct mp_config *cfg, FILE *f,
+			 const char *name, const char *help, size_t off)
+{
+	family(f, name, "counter", help);
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		const struct mp_path *p = c->paths[i];
+
+		fprintf(f, "%s_total", name);
+		path_labels(f, cfg, p);
+		fprintf(f, "} %llu\n", (unsigned long long)__atomic_load_n(
+			(const uint64_t *)((const char *)p + off), __ATOMIC_RELAXED));
+	}
+}
+
+char *mp_status_metrics(struct mp_core *c, const struct mp_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	mp_core_lock(c);
+	family(f, "mpathfs_path_up", "gauge", "1 if the path is usable for I/O");
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		fputs("mpathfs_path_up", f);
+		path_labels(f, cfg, c->paths[i]);
+		fprintf(f, "} %d\n", c->paths[i]->active);
+	}
+	family(f, "mpathfs_path_checker_state", "stateset", "the path checker's last verdict");
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		for (int s = MP_CHECK_READY; s <= MP_CHECK_DELAYED; s++) {
+			fputs("mpathfs_path_checker_state", f);
+			path_labels(f, cfg, c->paths[i]);
+			fputc(',', f);
+			label(f, "mpathfs_path_checker_state", mp_check_state_name(s), true);
+			fprintf(f, "} %d\n", (int)c->paths[i]->check_state == s);
+		}
+	}
+	path_counter(c, cfg, f, "mpathfs_path_reads", "reads completed",
+		     offsetof(struct mp_path, nr_reads));
+	path_counter(c, cfg, f, "mpathfs_path_writes", "writes completed",
+		     offsetof(struct mp_path, nr_writes));
+	path_counter(c, cfg, f, "mpathfs_path_read_bytes", "bytes read",
+		     offsetof(struct mp_path, bytes_read));
+	path_counter(c, cfg, f, "mpathfs_path_written_bytes", "bytes written",
+		     offsetof(struct mp_path, bytes_written));
+	path_counter(c, cfg, f, "mpathfs_path_errors", "I/O errors and timeouts",
+		     offsetof(struct mp_path, nr_errors));
+	path_counter(c, cfg, f, "mpathfs_path_redriven", "I/O re-driven on another path",
+		     offsetof(struct mp_path, nr_redriven));
+	family(f, "mpathfs_path_failures", "counter", "times the path was failed");
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		fputs("mpathfs_path_failures_total", f);
+		path_labels(f, cfg, c->paths[i]);
+		fprintf(f, "} %u\n", c->paths[i]->fail_count);
+	}
+	family(f, "mpathfs_path_inflight", "gauge", "I/O in flight on the path");
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		fputs("mpathfs_path_inflight", f);
+		path_labels(f, cfg, c->paths[i]);
+		fprintf(f, "} %llu\n", (unsigned long long)c->paths[i]->inflight_ios);
+	}
+	family(f, "mpathfs_path_latency_seconds", "histogram", "path I/O completion latency");
+	for (unsigned i = 0; i < c->nr_paths; i++) {
+		const struct mp_path *p = c->paths[i];
+		uint64_t cum = 0;
+
+		for (unsigned b = 0; b <= MP_LAT_BUCKETS; b++) {
+			cum += p->lat_hist[b];
+			fputs("mpathfs_path_latency_seconds_bucket", f);
+			path_labels(f, cfg, p);
+			if (b < MP_LAT_BUCKETS)
+				fprintf(f, ",le=\"%g\"} %llu\n", (double)mp_lat_bounds_ns[b] / 1e9,
+					(unsigned long long)cum);
+			else
+				fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+		}
+		fputs("mpathfs_path_latency_seconds_count", f);
+		path_labels(f, cfg, p);
+		fprintf(f, "} %llu\n", (unsigned long long)cum);
+		fputs("mpathfs_path_latency_seconds_sum", f);
+		path_labels(f, cfg, p);
+		fprintf(f, "} %.9f\n", (double)p->lat_sum_ns / 1e9);
+	}
+	family(f, "mpathfs_queued_io", "gauge", "I/O held for want of a usable path");
+	fprintf(f, "mpathfs_queued_io{map=\"%s\"} %u\n", cfg->name, c->nr_queued);
+	family(f, "mpathfs_queue_if_no_path", "gauge", "1 if I/O queues when no path is usable");
+	fprintf(f, "mpathfs_queue_if_no_path{map=\"%s\"} %d\n", cfg->name, c->queue_if_no_path);
+	family(f, "mpathfs_usable_paths", "gauge", "paths usable for I/O");
+	fprintf(f, "mpathfs_usable_paths{map=\"%s\"} %u\n", cfg->name, c->nr_valid_paths);
+	family(f, "mpathfs_group_switches", "counter", "changes of the active group");
+	fprintf(f, "mpathfs_group_switches_total{map=\"%s\"} %llu\n", cfg->name,
+		(unsigned long long)c->nr_group_switches);
+	family(f, "mpathfs_pg_inits", "counter", "group activations (ALUA STPG)");
+	fprintf(f, "mpathfs_pg_inits_total{map=\"%s\"} %u\n", cfg->name, c->pg_init_count);
+	mp_core_unlock(c);
+	fputs("# EOF\n", f);
 	return finish_stream(f, &buf);
 }

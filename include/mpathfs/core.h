@@ -5,8 +5,8 @@
  * state goes through these functions.
  *
  * Locking: one mutex, core->lock, protects every [core] field of paths,
- * groups and the queue. It is a leaf lock: nothing else is taken while it
- * is held, and queued I/O is resumed only after it is dropped.
+ * groups and the queue. Only the event ring's lock is taken under it
+ * (core.lock -> events.mu); queued I/O is resumed after it is dropped.
  */
 #ifndef MPATHFS_CORE_H
 #define MPATHFS_CORE_H
@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "mpathfs/config.h"
+#include "mpathfs/events.h"
 #include "mpathfs/path.h"
 
 /* An I/O parked while no path is usable; resumed with 0 (map again) or -EIO. */
@@ -63,6 +64,8 @@ struct mp_core {
 	unsigned pg_init_count;
 	uint64_t nr_group_switches;
 	uint64_t nr_path_failures;
+
+	struct mp_events *events;	/* NULL: no event file */
 
 	/* Called (without the lock) when a deadline appears: wakes the admin thread. */
 	void (*kick)(void *arg);

@@ -10,6 +10,7 @@
 
 #include "mpathfs/admin.h"
 #include "mpathfs/config.h"
+#include "mpathfs/events.h"
 #include "mpathfs/io-engine.h"
 #include "mpathfs/request.h"
 
@@ -20,6 +21,7 @@ struct mp_daemon {
 	struct mp_path_dev *devs;	/* opened path devices, cfg order */
 	unsigned nr_devs;
 	struct mp_admin admin;
+	struct mp_events events;
 	const char *mountpoint;
 	char devpath[MP_DEV_MAX];	/* mountpoint/name, for show output */
 	bool started;

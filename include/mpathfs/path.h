@@ -16,6 +16,10 @@
 
 struct mp_group;
 
+/* Upper bounds (ns) of the latency histogram's buckets; the last is +Inf. */
+#define MP_LAT_BUCKETS 16
+extern const uint64_t mp_lat_bounds_ns[MP_LAT_BUCKETS];
+
 /*
  * Path states as multipathd reports them (checker results). A path that
  * opened is taken as ready until its first check says otherwise.
@@ -56,6 +60,8 @@ struct mp_path {
 	int alua_state;			/* [core] ALUA state of its port group, -1 unknown */
 	uint64_t inflight_ios;		/* [core] */
 	uint64_t inflight_bytes;	/* [core] */
+	uint64_t lat_hist[MP_LAT_BUCKETS + 1];	/* [core] completions per bucket */
+	uint64_t lat_sum_ns;		/* [core] */
 	void *ps_ctx;			/* owned by the group's selector */
 
 	/* [atomic] statistics */

@@ -16,6 +16,8 @@
 
 char *mp_status_info(struct mp_core *c);
 char *mp_status_table(struct mp_core *c, const struct mp_config *cfg);
+/* OpenMetrics text exposition of the map and its paths. */
+char *mp_status_metrics(struct mp_core *c, const struct mp_config *cfg);
 char *mp_status_show(struct mp_core *c, const struct mp_config *cfg,
 		     const char *devpath, uint64_t size,
 		     enum mp_show_what what, bool json);
