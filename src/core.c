@@ -241,8 +241,9 @@ int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
 	c->pg_init_retries = cfg->pg_init_retries;
 	c->pg_init_delay_ns = (uint64_t)cfg->pg_init_delay_msecs * 1000000ull;
 
-	c->groups = calloc(cfg->nr_groups, sizeof(*c->groups));
-	c->paths = calloc(cfg->nr_paths, sizeof(*c->paths));
+	/* full size from the start: add_path never moves what others point into */
+	c->groups = calloc(MP_MAX_GROUPS, sizeof(*c->groups));
+	c->paths = calloc(MP_MAX_PATHS, sizeof(*c->paths));
 	if (!c->groups || !c->paths)
 		goto fail;
 
@@ -269,7 +270,7 @@ int mp_core_init(struct mp_core *c, const struct mp_config *cfg,
 			g->ps.ops = NULL;
 			goto fail;
 		}
-		g->paths = calloc(cfg->nr_paths, sizeof(*g->paths));
+		g->paths = calloc(MP_MAX_PATHS, sizeof(*g->paths));
 		if (!g->paths) {
 			r = -ENOMEM;
 			goto fail;
@@ -333,6 +334,17 @@ void mp_core_destroy(struct mp_core *c)
 	}
 	for (i = 0; i < c->nr_paths; i++)
 		free(c->paths[i]);
+	while (c->graveyard) {
+		struct mp_grave *gr = c->graveyard;
+
+		c->graveyard = gr->next;
+		if (gr->group) {
+			free(gr->group->paths);
+			free(gr->group);
+		}
+		free(gr->path);
+		free(gr);
+	}
 	free(c->groups);
 	free(c->paths);
 	c->groups = NULL;
@@ -484,6 +496,10 @@ static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
 	bool first_in_group, kicked = false;
 
 	mp_core_lock(c);
+	if (p->removed) {
+		mp_core_unlock(c);
+		return -ENOENT;
+	}
 	if (by_checker && p->admin_failed) {
 		mp_core_unlock(c);
 		return -EPERM;
@@ -754,28 +770,214 @@ void mp_core_shutdown(struct mp_core *c)
 	resume_queue(q, -EIO);
 }
 
-struct mp_path *mp_core_find_path(struct mp_core *c, const char *key)
+/* A new group at the end of the config order, or NULL (err says why). */
+static struct mp_group *new_group(struct mp_core *c, const char *name, int priority,
+				  const struct mp_selector_ops *ops, unsigned rr_min_io,
+				  char *err, size_t errlen)
 {
+	struct mp_group *g;
+
+	if (c->nr_groups == MP_MAX_GROUPS) {
+		snprintf(err, errlen, "too many groups (at most %d)", MP_MAX_GROUPS);
+		return NULL;
+	}
+	g = calloc(1, sizeof(*g));
+	if (g)
+		g->paths = calloc(MP_MAX_PATHS, sizeof(*g->paths));
+	if (!g || !g->paths) {
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->num = c->nr_groups + 1;
+	g->priority = g->config_priority = priority;
+	g->ps.ops = ops;
+	g->ps.rr_min_io = rr_min_io;
+	if (ops->create(&g->ps) < 0) {
+		free(g->paths);
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->groups[c->nr_groups++] = g;
+	c->generation++;
+	return g;
+}
+
+int mp_core_add_path(struct mp_core *c, const char *name, const char *device, unsigned weight,
+		     const struct mp_path_dev *dev, const char *group, int group_priority,
+		     const struct mp_selector_ops *ops, unsigned rr_min_io,
+		     char *err, size_t errlen)
+{
+	struct mp_qentry *q;
+	struct mp_group *g = NULL;
+	struct mp_path *p;
 	unsigned i;
 
-	for (i = 0; i < c->nr_paths; i++)
+	mp_core_lock(c);
+	for (i = 0; i < c->nr_paths; i++) {
+		if (!strcmp(c->paths[i]->name, name) || !strcmp(c->paths[i]->device, device)) {
+			snprintf(err, errlen, "path '%s' or device '%s' is already in the map",
+				 name, device);
+			goto fail;
+		}
+	}
+	if (c->nr_paths == MP_MAX_PATHS) {
+		snprintf(err, errlen, "too many paths (at most %d)", MP_MAX_PATHS);
+		goto fail;
+	}
+	for (i = 0; i < c->nr_groups; i++)
+		if (!strcmp(c->groups[i]->name, group))
+			g = c->groups[i];
+	if (!g)
+		g = new_group(c, group, group_priority, ops, rr_min_io, err, errlen);
+	if (!g)
+		goto fail;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->device, sizeof(p->device), "%s", device);
+	p->weight = weight;
+	p->dev = *dev;
+	p->group = g;
+	p->alua_state = -1;
+	if (g->ps.ops->add_path(&g->ps, p, weight) < 0) {
+		free(p);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	g->paths[g->nr_paths++] = p;
+	c->paths[c->nr_paths++] = p;
+	p->active = true;
+	g->nr_active++;
+	c->nr_valid_paths++;
+	c->no_path_deadline_ns = 0;
+	c->generation++;
+	mp_notice("path %s (%s) added to group %u (%s)", name, device, g->num, g->name);
+	mp_events_emit(c->events, MP_EV_PATH_ADDED, name, g->name, "device %s", device);
+	q = take_queue(c);
+	mp_core_unlock(c);
+	resume_queue(q, 0);
+	kick(c);
+	return 0;
+fail:
+	mp_core_unlock(c);
+	return -EINVAL;
+}
+
+/* Keep a removed struct until the end: I/O in flight may still point at it. */
+static void bury(struct mp_core *c, struct mp_path *p, struct mp_group *g)
+{
+	struct mp_grave *gr = calloc(1, sizeof(*gr));
+
+	if (!gr) {
+		/* better a leak than a use after free */
+		mp_warn("out of memory: a removed path stays allocated");
+		return;
+	}
+	gr->path = p;
+	gr->group = g;
+	gr->next = c->graveyard;
+	c->graveyard = gr;
+}
+
+static void remove_from(struct mp_path **arr, unsigned *n, struct mp_path *p)
+{
+	for (unsigned i = 0; i < *n; i++) {
+		if (arr[i] == p) {
+			memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof(*arr));
+			(*n)--;
+			return;
+		}
+	}
+}
+
+int mp_core_remove_path(struct mp_core *c, struct mp_path *p, char *err, size_t errlen)
+{
+	struct mp_group *g = p->group;
+	unsigned i;
+
+	mp_core_lock(c);
+	if (p->active && c->nr_valid_paths == 1) {
+		mp_core_unlock(c);
+		snprintf(err, errlen, "path %s is the last usable path", p->name);
+		return -EBUSY;
+	}
+	mp_core_unlock(c);
+	/* first out of service, so the queue and the selectors see a failure */
+	mp_core_fail_path(c, p, "removed");
+	mp_core_lock(c);
+	g->ps.ops->remove_path(&g->ps, p);
+	remove_from(g->paths, &g->nr_paths, p);
+	remove_from(c->paths, &c->nr_paths, p);
+	if (c->current_path == p)
+		c->current_path = NULL;
+	p->removed = true;
+	bury(c, p, NULL);
+	if (!g->nr_paths) {
+		/* an empty group goes too; the rest keep their order, renumbered */
+		for (i = 0; i < c->nr_groups; i++) {
+			if (c->groups[i] == g) {
+				memmove(&c->groups[i], &c->groups[i + 1],
+					(c->nr_groups - i - 1) * sizeof(*c->groups));
+				c->nr_groups--;
+				break;
+			}
+		}
+		for (i = 0; i < c->nr_groups; i++)
+			c->groups[i]->num = i + 1;
+		if (c->current_pg == g)
+			c->current_pg = NULL;
+		if (c->next_pg == g)
+			c->next_pg = NULL;
+		if (c->last_pg == g)
+			c->last_pg = NULL;
+		if (c->pg_init_group == g)
+			c->pg_init_group = NULL;
+		g->ps.ops->destroy(&g->ps);
+		g->ps.ops = NULL;
+		bury(c, NULL, g);
+	}
+	c->generation++;
+	mp_notice("path %s (%s) removed", p->name, p->device);
+	mp_events_emit(c->events, MP_EV_PATH_REMOVED, p->name, g->name, "by command");
+	mp_core_unlock(c);
+	kick(c);
+	return 0;
+}
+
+struct mp_path *mp_core_find_path(struct mp_core *c, const char *key)
+{
+	struct mp_path *p = NULL;
+	unsigned i;
+
+	mp_core_lock(c);
+	for (i = 0; i < c->nr_paths && !p; i++)
 		if (!strcmp(c->paths[i]->name, key))
-			return c->paths[i];
-	for (i = 0; i < c->nr_paths; i++)
+			p = c->paths[i];
+	for (i = 0; i < c->nr_paths && !p; i++)
 		if (!strcmp(c->paths[i]->device, key))
-			return c->paths[i];
-	return NULL;
+			p = c->paths[i];
+	mp_core_unlock(c);
+	return p;
 }
 
 struct mp_group *mp_core_find_group(struct mp_core *c, const char *key)
 {
+	struct mp_group *g = NULL;
 	unsigned long long n;
 	unsigned i;
 
+	mp_core_lock(c);
 	if (mp_parse_uint(key, 1, c->nr_groups, &n) == 0)
-		return c->groups[n - 1];
-	for (i = 0; i < c->nr_groups; i++)
+		g = c->groups[n - 1];
+	for (i = 0; i < c->nr_groups && !g; i++)
 		if (!strcmp(c->groups[i]->name, key))
-			return c->groups[i];
-	return NULL;
+			g = c->groups[i];
+	mp_core_unlock(c);
+	return g;
 }

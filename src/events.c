@@ -27,6 +27,9 @@ static const char *const type_names[] = {
 	[MP_EV_QUEUEING] = "queueing",
 	[MP_EV_NO_PATH_RETRY_EXPIRED] = "no_path_retry_expired",
 	[MP_EV_PRIORITY] = "priority",
+	[MP_EV_PATH_ADDED] = "path_added",
+	[MP_EV_PATH_REMOVED] = "path_removed",
+	[MP_EV_RELOAD] = "reload",
 };
 
 const char *mp_event_type_name(enum mp_event_type t)

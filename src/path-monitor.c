@@ -21,6 +21,49 @@
 
 #define PENDING_POLL_NS (20 * 1000000ull)
 
+/* Set up one watch; on error its reason goes into err. */
+static int watch_init(struct mp_monitor *m, struct mp_path_watch *w, struct mp_path *p,
+		      char *err, size_t errlen)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->path = p;
+	w->ck.ops = m->ck_ops;
+	w->ck.dev = &p->dev;
+	w->ck.device = p->device;
+	w->ck.timeout_ms = m->timeout_ms;
+	w->interval_ns = m->poll_ns;
+	r = m->ck_ops->init(&w->ck);
+	if (r < 0) {
+		snprintf(err, errlen, "path %s: %s", p->name, w->ck.msg[0] ? w->ck.msg : mp_errstr(r));
+		return r;
+	}
+	w->ck_ok = true;
+	w->pr.ops = m->pr_ops;
+	w->pr.dev = &p->dev;
+	w->pr.device = p->device;
+	w->pr.timeout_ms = m->timeout_ms;
+	r = m->pr_ops->init(&w->pr);
+	if (r < 0) {
+		snprintf(err, errlen, "path %s: %s", p->name, w->pr.msg[0] ? w->pr.msg : mp_errstr(r));
+		w->ck.ops->destroy(&w->ck);
+		w->ck_ok = false;
+		return r;
+	}
+	w->pr_ok = true;
+	return 0;
+}
+
+static void watch_destroy(struct mp_path_watch *w)
+{
+	if (w->ck_ok)
+		w->ck.ops->destroy(&w->ck);
+	if (w->pr_ok)
+		w->pr.ops->destroy(&w->pr);
+	w->ck_ok = w->pr_ok = false;
+}
+
 int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 		    const struct mp_config *cfg, const struct mp_checker_ops *ops,
 		    char *err, size_t errlen)
@@ -36,56 +79,77 @@ int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 	m->flap_window_ns = (uint64_t)cfg->flap_window * 1000000000ull;
 	m->flap_holdoff_ns = (uint64_t)cfg->flap_holdoff * 1000000000ull;
 	m->ghost_usable = cfg->hardware_handler == MP_HW_HANDLER_ALUA;
-	m->watch = calloc(core->nr_paths, sizeof(*m->watch));
+	m->ck_ops = ops;
+	m->pr_ops = mp_prio_find(mp_prio_name(cfg->prio));
+	m->timeout_ms = cfg->checker_timeout * 1000;
+	m->watch = calloc(MP_MAX_PATHS, sizeof(*m->watch));
 	if (!m->watch) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	mp_core_lock(core);
+	m->generation = core->generation;
+	mp_core_unlock(core);
 	for (i = 0; i < core->nr_paths; i++) {
-		struct mp_path_watch *w = &m->watch[i];
-
-		w->path = core->paths[i];
-		w->ck.ops = ops;
-		w->ck.dev = &w->path->dev;
-		w->ck.device = w->path->device;
-		w->ck.timeout_ms = cfg->checker_timeout * 1000;
-		w->interval_ns = m->poll_ns;
+		r = watch_init(m, &m->watch[i], core->paths[i], err, errlen);
+		if (r < 0) {
+			mp_monitor_destroy(m);
+			return r;
+		}
 		m->nr_watch++;
-		r = ops->init(&w->ck);
-		if (r < 0) {
-			snprintf(err, errlen, "path %s: %s", w->path->name,
-				 w->ck.msg[0] ? w->ck.msg : mp_errstr(r));
-			mp_monitor_destroy(m);
-			return r;
-		}
-		w->ck_ok = true;
-		w->pr.ops = mp_prio_find(mp_prio_name(cfg->prio));
-		w->pr.dev = &w->path->dev;
-		w->pr.device = w->path->device;
-		w->pr.timeout_ms = cfg->checker_timeout * 1000;
-		r = w->pr.ops->init(&w->pr);
-		if (r < 0) {
-			snprintf(err, errlen, "path %s: %s", w->path->name,
-				 w->pr.msg[0] ? w->pr.msg : mp_errstr(r));
-			mp_monitor_destroy(m);
-			return r;
-		}
-		w->pr_ok = true;
 	}
 	return 0;
 }
 
 void mp_monitor_destroy(struct mp_monitor *m)
 {
-	for (unsigned i = 0; i < m->nr_watch; i++) {
-		if (m->watch[i].ck_ok)
-			m->watch[i].ck.ops->destroy(&m->watch[i].ck);
-		if (m->watch[i].pr_ok)
-			m->watch[i].pr.ops->destroy(&m->watch[i].pr);
-	}
+	for (unsigned i = 0; i < m->nr_watch; i++)
+		watch_destroy(&m->watch[i]);
 	free(m->watch);
 	m->watch = NULL;
 	m->nr_watch = 0;
+}
+
+void mp_monitor_sync(struct mp_monitor *m)
+{
+	struct mp_path *paths[MP_MAX_PATHS];
+	unsigned n, i, j;
+	char err[200];
+
+	mp_core_lock(m->core);
+	if (m->generation == m->core->generation) {
+		mp_core_unlock(m->core);
+		return;
+	}
+	m->generation = m->core->generation;
+	n = m->core->nr_paths;
+	memcpy(paths, m->core->paths, n * sizeof(*paths));
+	mp_core_unlock(m->core);
+
+	/* watches of removed paths go; the rest close up */
+	for (i = 0; i < m->nr_watch;) {
+		for (j = 0; j < n && paths[j] != m->watch[i].path; j++)
+			;
+		if (j < n) {
+			i++;
+			continue;
+		}
+		watch_destroy(&m->watch[i]);
+		memmove(&m->watch[i], &m->watch[i + 1], (m->nr_watch - i - 1) * sizeof(*m->watch));
+		m->nr_watch--;
+	}
+	/* new paths get a watch, checked at once */
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < m->nr_watch && m->watch[i].path != paths[j]; i++)
+			;
+		if (i < m->nr_watch)
+			continue;
+		if (watch_init(m, &m->watch[m->nr_watch], paths[j], err, sizeof(err)) < 0) {
+			mp_warn("%s: it is not checked", err);
+			continue;
+		}
+		m->nr_watch++;
+	}
 }
 
 static void record_failures(struct mp_path_watch *w, unsigned fail_count, uint64_t now)
@@ -233,6 +297,7 @@ static void prioritize(struct mp_monitor *m, struct mp_path_watch *w, uint64_t n
 
 void mp_monitor_step(struct mp_monitor *m, uint64_t now_ns)
 {
+	mp_monitor_sync(m);
 	for (unsigned i = 0; i < m->nr_watch; i++) {
 		struct mp_path_watch *w = &m->watch[i];
 		enum mp_check_state s;

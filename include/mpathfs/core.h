@@ -26,8 +26,17 @@ struct mp_qentry {
 	void (*resume)(struct mp_qentry *qe, int err);
 };
 
+/* Removed paths and groups, kept until the end (see mp_core_remove_path). */
+struct mp_grave {
+	struct mp_grave *next;
+	struct mp_path *path;
+	struct mp_group *group;
+};
+
 struct mp_core {
 	pthread_mutex_t lock;
+	uint64_t generation;		/* bumped when paths or groups come or go */
+	struct mp_grave *graveyard;
 
 	struct mp_group **groups;	/* config order: groups[i]->num == i + 1 */
 	unsigned nr_groups;
@@ -140,6 +149,23 @@ uint64_t mp_core_next_deadline(struct mp_core *c);
 
 /* Stop queueing: fail every queued and future no-path I/O. */
 void mp_core_shutdown(struct mp_core *c);
+
+/*
+ * Add a path (its device opened and checked by the caller) to the named
+ * group, made at the end of the config order if new. The path starts
+ * usable and releases queued I/O. 0, or -EINVAL with err set.
+ */
+int mp_core_add_path(struct mp_core *c, const char *name, const char *device, unsigned weight,
+		     const struct mp_path_dev *dev, const char *group, int group_priority,
+		     const struct mp_selector_ops *ops, unsigned rr_min_io,
+		     char *err, size_t errlen);
+/*
+ * Take a path out of the map (refused with -EBUSY if it is the last usable
+ * one). Its struct stays allocated until mp_core_destroy(), because I/O in
+ * flight may still point at it; the caller closes its device when idle. A
+ * group left empty goes too.
+ */
+int mp_core_remove_path(struct mp_core *c, struct mp_path *p, char *err, size_t errlen);
 
 /* Lookups by name or device (path), by number or name (group); NULL if none. */
 struct mp_path *mp_core_find_path(struct mp_core *c, const char *key);

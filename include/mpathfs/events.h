@@ -34,6 +34,9 @@ enum mp_event_type {
 	MP_EV_QUEUEING,
 	MP_EV_NO_PATH_RETRY_EXPIRED,
 	MP_EV_PRIORITY,
+	MP_EV_PATH_ADDED,
+	MP_EV_PATH_REMOVED,
+	MP_EV_RELOAD,
 };
 
 struct mp_event {

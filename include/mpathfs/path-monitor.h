@@ -49,6 +49,10 @@ struct mp_monitor {
 	unsigned flap_threshold;
 	uint64_t flap_window_ns, flap_holdoff_ns;
 	bool ghost_usable;		/* standby paths can be activated (ALUA handler) */
+	const struct mp_checker_ops *ck_ops;
+	const struct mp_prio_ops *pr_ops;
+	unsigned timeout_ms;
+	uint64_t generation;		/* of the core's path set we watch */
 };
 
 /*
@@ -59,6 +63,9 @@ int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 		    const struct mp_config *cfg, const struct mp_checker_ops *ops,
 		    char *err, size_t errlen);
 void mp_monitor_destroy(struct mp_monitor *m);
+
+/* Follow paths added to and removed from the core. */
+void mp_monitor_sync(struct mp_monitor *m);
 
 /* Start due checks, collect finished ones, act on them. */
 void mp_monitor_step(struct mp_monitor *m, uint64_t now_ns);

@@ -53,6 +53,7 @@ struct mp_path {
 	struct mp_group *group;		/* [core] */
 	bool active;			/* [core] usable for I/O */
 	bool admin_failed;		/* [core] failed by command: the checker leaves it */
+	bool removed;			/* [core] no longer in the map */
 	enum mp_check_state check_state;/* [core] last checker verdict */
 	unsigned fail_count;		/* [core] cumulative failures */
 	unsigned admin_fail_count;	/* [core] of those, by command */
