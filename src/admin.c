@@ -25,10 +25,18 @@ static void *admin_main(void *arg)
 	while (!a->stop) {
 		uint64_t now, wake, d;
 		struct timespec ts;
+		struct mp_path_dev idle;
 
+		if (a->params_pending) {
+			mp_monitor_set_params(&a->mon, &a->params);
+			a->params_pending = false;
+		}
 		pthread_mutex_unlock(&a->mu);
 		now = mp_now_ns();
 		mp_monitor_step(&a->mon, now);
+		/* removed paths: their fds go once nothing can use them (after the sync) */
+		while (mp_core_take_idle_removed(core, &idle))
+			a->dev->engine->ops->close_path(a->dev->engine, &idle);
 		mp_dev_expire_io(a->dev, now);
 		mp_core_tick(core, now);
 		mp_hwhandler_step(&a->hw, now);
@@ -84,6 +92,21 @@ int mp_admin_start(struct mp_admin *a, struct mp_dev *dev, const struct mp_confi
 	}
 	a->started = true;
 	return 0;
+}
+
+void mp_admin_set_params(struct mp_admin *a, const struct mp_config *cfg)
+{
+	pthread_mutex_lock(&a->mu);
+	a->params.poll_ns = (uint64_t)cfg->polling_interval * 1000000000ull;
+	a->params.max_poll_ns = (uint64_t)cfg->max_polling_interval * 1000000000ull;
+	a->params.flap_threshold = cfg->flap_threshold;
+	a->params.flap_window_ns = (uint64_t)cfg->flap_window * 1000000000ull;
+	a->params.flap_holdoff_ns = (uint64_t)cfg->flap_holdoff * 1000000000ull;
+	a->params.timeout_ms = cfg->checker_timeout * 1000;
+	a->params_pending = true;
+	a->woken = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
 }
 
 void mp_admin_kick(void *arg)

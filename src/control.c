@@ -16,7 +16,7 @@
 #include "mpathfs/core.h"
 #include "mpathfs/status.h"
 
-enum arg_kind { ARG_NONE, ARG_PATH, ARG_GROUP, ARG_SHOW };
+enum arg_kind { ARG_NONE, ARG_PATH, ARG_GROUP, ARG_SHOW, ARG_ADD };
 
 static const struct {
 	const char *name;
@@ -31,6 +31,10 @@ static const struct {
 	{ "queue_if_no_path", MP_CMD_QUEUE_IF_NO_PATH, ARG_NONE },
 	{ "fail_if_no_path", MP_CMD_FAIL_IF_NO_PATH, ARG_NONE },
 	{ "show", MP_CMD_SHOW, ARG_SHOW },
+	{ "add_path", MP_CMD_ADD_PATH, ARG_ADD },
+	{ "remove_path", MP_CMD_REMOVE_PATH, ARG_PATH },
+	{ "reload", MP_CMD_RELOAD, ARG_NONE },
+	{ "resize", MP_CMD_RESIZE, ARG_NONE },
 };
 
 static const struct {
@@ -44,7 +48,7 @@ static const struct {
 	{ "stats", MP_SHOW_STATS },
 };
 
-#define MAX_WORDS 4
+#define MAX_WORDS 5
 
 /* Split on blanks into at most MAX_WORDS words; MAX_WORDS + 1 means more. */
 static int split(char *s, char **w)
@@ -99,7 +103,8 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 	if (i == sizeof(commands) / sizeof(commands[0]))
 		return fail(err, errlen, "unknown command '%.64s'; expected fail_path, "
 			    "reinstate_path, disable_group, enable_group, switch_group, "
-			    "queue_if_no_path, fail_if_no_path or show", w[0]);
+			    "queue_if_no_path, fail_if_no_path, add_path, remove_path, reload, "
+			    "resize or show", w[0]);
 	cmd->kind = commands[i].kind;
 
 	switch (commands[i].arg) {
@@ -120,6 +125,19 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 		if (strlen(w[1]) >= sizeof(cmd->arg))
 			return fail(err, errlen, "%s: argument too long", w[0]);
 		strcpy(cmd->arg, w[1]);
+		return 0;
+	case ARG_ADD:
+		if (n < 4)
+			return fail(err, errlen, "add_path: expected a path name, a device and "
+				    "a group: add_path NAME DEVICE GROUP");
+		if (n > 4)
+			return fail(err, errlen, "add_path: unexpected argument '%.64s'", w[4]);
+		if (strlen(w[1]) >= MP_NAME_MAX || strlen(w[3]) >= sizeof(cmd->group) ||
+		    strlen(w[2]) >= sizeof(cmd->device))
+			return fail(err, errlen, "add_path: argument too long");
+		strcpy(cmd->arg, w[1]);
+		strcpy(cmd->device, w[2]);
+		strcpy(cmd->group, w[3]);
 		return 0;
 	case ARG_SHOW:
 		if (n < 2)
@@ -144,6 +162,38 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 	return -EINVAL;
 }
 
+/* Commands the daemon carries out (they open devices or read the config). */
+static int execute_daemon(const struct mp_control_ctx *ctx, const struct mp_cmd *cmd, FILE *f)
+{
+	const struct mp_control_ops *ops = ctx->ops;
+	char msg[MP_ERRMSG_MAX] = "";
+	int r;
+
+	if (!ops) {
+		fputs("error: not available here\n", f);
+		return -EOPNOTSUPP;
+	}
+	switch (cmd->kind) {
+	case MP_CMD_ADD_PATH:
+		r = ops->add_path(ctx->ops_arg, cmd->arg, cmd->device, cmd->group, msg, sizeof(msg));
+		break;
+	case MP_CMD_REMOVE_PATH:
+		r = ops->remove_path(ctx->ops_arg, cmd->arg, msg, sizeof(msg));
+		break;
+	case MP_CMD_RELOAD:
+		r = ops->reload(ctx->ops_arg, msg, sizeof(msg));
+		break;
+	default:
+		r = ops->resize(ctx->ops_arg, msg, sizeof(msg));
+		break;
+	}
+	if (r < 0)
+		fprintf(f, "error: %s\n", msg);
+	else
+		fprintf(f, "ok%s%s\n", msg[0] ? ": " : "", msg);
+	return r;
+}
+
 /* Run one parsed command; appends its output to f. */
 static int execute(const struct mp_control_ctx *ctx, const struct mp_cmd *cmd, FILE *f)
 {
@@ -154,6 +204,11 @@ static int execute(const struct mp_control_ctx *ctx, const struct mp_cmd *cmd, F
 	int r = 0;
 
 	switch (cmd->kind) {
+	case MP_CMD_ADD_PATH:
+	case MP_CMD_REMOVE_PATH:
+	case MP_CMD_RELOAD:
+	case MP_CMD_RESIZE:
+		return execute_daemon(ctx, cmd, f);
 	case MP_CMD_FAIL_PATH:
 	case MP_CMD_REINSTATE_PATH:
 		p = mp_core_find_path(c, cmd->arg);
@@ -198,6 +253,11 @@ static int execute(const struct mp_control_ctx *ctx, const struct mp_cmd *cmd, F
 	case MP_CMD_FAIL_IF_NO_PATH:
 		mp_core_set_queue_if_no_path(c, cmd->kind == MP_CMD_QUEUE_IF_NO_PATH);
 		fputs("ok\n", f);
+		break;
+	case MP_CMD_ADD_PATH:
+	case MP_CMD_REMOVE_PATH:
+	case MP_CMD_RELOAD:
+	case MP_CMD_RESIZE:
 		break;
 	case MP_CMD_SHOW:
 		out = mp_status_show(c, ctx->cfg, ctx->devpath, ctx->size, cmd->show, cmd->json);

@@ -950,6 +950,94 @@ int mp_core_remove_path(struct mp_core *c, struct mp_path *p, char *err, size_t 
 	return 0;
 }
 
+/* Give g a fresh selector of ops holding its paths, failed ones as failed. */
+static int reselect(struct mp_group *g, const struct mp_selector_ops *ops, unsigned rr_min_io)
+{
+	unsigned i;
+	int r;
+
+	g->ps.ops = ops;
+	g->ps.ctx = NULL;
+	g->ps.rr_min_io = rr_min_io;
+	r = ops->create(&g->ps);
+	for (i = 0; i < g->nr_paths && r == 0; i++) {
+		r = ops->add_path(&g->ps, g->paths[i], g->paths[i]->weight);
+		if (r == 0 && !g->paths[i]->active)
+			ops->fail_path(&g->ps, g->paths[i]);
+	}
+	return r;
+}
+
+int mp_core_update_group(struct mp_core *c, const char *name, int priority,
+			 const struct mp_selector_ops *ops, unsigned rr_min_io)
+{
+	const struct mp_selector_ops *old;
+	struct mp_group *g = NULL;
+	unsigned i;
+	int r = 0;
+
+	mp_core_lock(c);
+	for (i = 0; i < c->nr_groups; i++)
+		if (!strcmp(c->groups[i]->name, name))
+			g = c->groups[i];
+	if (!g) {
+		r = -ENOENT;
+		goto out;
+	}
+	g->config_priority = priority;
+	if (!c->dynamic_prio)
+		g->priority = priority;
+	g->ps.rr_min_io = rr_min_io;
+	if (g->ps.ops == ops)
+		goto out;
+	/* per-path selector state lives in the paths: the old one lets go first */
+	old = g->ps.ops;
+	for (i = 0; i < g->nr_paths; i++)
+		old->remove_path(&g->ps, g->paths[i]);
+	old->destroy(&g->ps);
+	r = reselect(g, ops, rr_min_io);
+	if (r < 0 && reselect(g, old, rr_min_io) < 0)
+		mp_err("group %s: no memory for a selector: its paths get no I/O", g->name);
+	if (c->current_pg == g)
+		c->current_path = NULL;
+	if (r == 0)
+		mp_notice("group %u (%s): selector %s", g->num, g->name, ops->name);
+out:
+	mp_core_unlock(c);
+	return r;
+}
+
+void mp_core_set_params(struct mp_core *c, const struct mp_config *cfg)
+{
+	mp_core_lock(c);
+	c->no_path_retry = cfg->no_path_retry;
+	if (!c->admin_no_queue)
+		c->queue_if_no_path = cfg->no_path_retry != MP_NO_PATH_RETRY_FAIL;
+	c->polling_interval_ns = (uint64_t)cfg->polling_interval * 1000000000ull;
+	c->failback = cfg->failback;
+	c->pg_init_retries = cfg->pg_init_retries;
+	c->pg_init_delay_ns = (uint64_t)cfg->pg_init_delay_msecs * 1000000ull;
+	mp_core_unlock(c);
+}
+
+bool mp_core_take_idle_removed(struct mp_core *c, struct mp_path_dev *out)
+{
+	bool found = false;
+
+	mp_core_lock(c);
+	for (struct mp_grave *gr = c->graveyard; gr && !found; gr = gr->next) {
+		struct mp_path *p = gr->path;
+
+		if (p && p->dev.fd >= 0 && !p->inflight_ios) {
+			*out = p->dev;
+			p->dev.fd = -1;
+			found = true;
+		}
+	}
+	mp_core_unlock(c);
+	return found;
+}
+
 struct mp_path *mp_core_find_path(struct mp_core *c, const char *key)
 {
 	struct mp_path *p = NULL;

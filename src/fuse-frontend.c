@@ -518,7 +518,9 @@ static void control_write(fuse_req_t req, struct ctl_file *c,
 		.core = &f->d->dev.core,
 		.cfg = &f->d->cfg,
 		.devpath = f->d->devpath,
-		.size = f->d->dev.size,
+		.size = __atomic_load_n(&f->d->dev.size, __ATOMIC_ACQUIRE),
+		.ops = mp_daemon_control_ops(),
+		.ops_arg = f->d,
 	};
 	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(len);
 	char *text = malloc(len + 1), *reply = NULL;

@@ -106,6 +106,19 @@ static int aio_open_path(struct mp_engine *e, const char *device,
 	return 0;
 }
 
+static int aio_get_size(struct mp_engine *e, const struct mp_path_dev *dev, uint64_t *size)
+{
+	struct stat st;
+
+	(void)e;
+	if (dev->is_blockdev)
+		return ioctl(dev->fd, BLKGETSIZE64, size) < 0 ? -errno : 0;
+	if (fstat(dev->fd, &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
 static void aio_close_path(struct mp_engine *e, struct mp_path_dev *dev)
 {
 	(void)e;
@@ -312,6 +325,7 @@ static const struct mp_engine_ops aio_ops = {
 	.name = "libaio",
 	.open_path = aio_open_path,
 	.close_path = aio_close_path,
+	.get_size = aio_get_size,
 	.start = aio_start,
 	.submit = aio_submit,
 	.destroy = aio_destroy,

@@ -8,6 +8,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 
 #include "mpathfs/fuse-frontend.h"
 #include "mpathfs/log.h"
+#include "mpathfs/notify.h"
 
 #define FUSE_MAX_THREADS 16
 
@@ -103,6 +107,40 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* libfuse's own messages, into our log at the same level. */
+static void fuse_log_bridge(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	mp_log((int)level, "libfuse: %s", msg);
+}
+
+/* SIGHUP reloads: a thread waits for it, so the work is not in a handler. */
+static void *sighup_main(void *arg)
+{
+	struct mp_daemon *d = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		char msg[MP_ERRMSG_MAX];
+
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (mp_daemon_reload(d, msg, sizeof(msg)) < 0)
+			mp_err("reload on SIGHUP failed: %s", msg);
+		mp_sd_notify("STATUS=%s", msg);
+	}
+	return NULL;
+}
+
 static int log_level(int verbosity)
 {
 	if (verbosity < 0)
@@ -137,6 +175,8 @@ int main(int argc, char **argv)
 	struct mp_fuse f = { .d = &d };
 	struct fuse_loop_config *lc = NULL;
 	struct fuse_session *se = NULL;
+	pthread_t hup_thread;
+	sigset_t hup;
 	char err[MP_ERRMSG_MAX];
 	int r, status = 1;
 
@@ -144,6 +184,7 @@ int main(int argc, char **argv)
 	if (r)
 		return r > 0 ? 0 : 2;
 	mp_log_init(false, log_level(o.verbosity));
+	fuse_set_log_func(fuse_log_bridge);
 
 	r = mp_config_load(o.config, &d.cfg, err, sizeof(err));
 	if (r < 0) {
@@ -153,10 +194,13 @@ int main(int argc, char **argv)
 	d.mountpoint = o.mountpoint;
 	{
 		char *abs = realpath(o.mountpoint, NULL);
+		char *cfg = realpath(o.config, NULL);
 
 		snprintf(d.devpath, sizeof(d.devpath), "%s/%s", abs ? abs : o.mountpoint,
 			 d.cfg.name);
+		snprintf(d.config_path, sizeof(d.config_path), "%s", cfg ? cfg : o.config);
 		free(abs);
+		free(cfg);
 	}
 	r = mp_daemon_open(&d, err, sizeof(err));
 	if (r < 0) {
@@ -184,11 +228,19 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	if (!o.foreground)
 		mp_log_init(true, log_level(o.verbosity));
+	/* SIGHUP goes to the reload thread alone: block it before any thread starts */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
 	if (mp_daemon_start(&d) < 0)
 		goto out_unmount;
+	if (pthread_create(&hup_thread, NULL, sighup_main, &d) == 0)
+		pthread_detach(hup_thread);
 	mp_notice("serving %s (%llu bytes, %u paths, %u groups) on %s", d.cfg.name,
 		  (unsigned long long)d.dev.size, d.dev.core.nr_paths,
 		  d.dev.core.nr_groups, o.mountpoint);
+	mp_sd_notify("READY=1\nSTATUS=serving %s: %u of %u paths usable", d.cfg.name,
+		     d.dev.core.nr_valid_paths, d.dev.core.nr_paths);
 
 	lc = fuse_loop_cfg_create();
 	if (!lc)
@@ -205,6 +257,7 @@ int main(int argc, char **argv)
 	fuse_loop_cfg_destroy(lc);
 	status = r < 0 ? 1 : 0;
 	mp_notice("stopping: draining I/O");
+	mp_sd_notify("STOPPING=1\nSTATUS=draining I/O");
 
 out_unmount:
 	/*

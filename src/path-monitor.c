@@ -110,6 +110,25 @@ void mp_monitor_destroy(struct mp_monitor *m)
 	m->nr_watch = 0;
 }
 
+void mp_monitor_set_params(struct mp_monitor *m, const struct mp_monitor *p)
+{
+	m->poll_ns = p->poll_ns;
+	m->max_poll_ns = p->max_poll_ns;
+	m->flap_threshold = p->flap_threshold;
+	m->flap_window_ns = p->flap_window_ns;
+	m->flap_holdoff_ns = p->flap_holdoff_ns;
+	m->timeout_ms = p->timeout_ms;
+	for (unsigned i = 0; i < m->nr_watch; i++) {
+		struct mp_path_watch *w = &m->watch[i];
+
+		w->ck.timeout_ms = w->pr.timeout_ms = p->timeout_ms;
+		if (w->interval_ns > m->max_poll_ns)
+			w->interval_ns = m->max_poll_ns;
+		if (w->interval_ns < m->poll_ns)
+			w->interval_ns = m->poll_ns;
+	}
+}
+
 void mp_monitor_sync(struct mp_monitor *m)
 {
 	struct mp_path *paths[MP_MAX_PATHS];

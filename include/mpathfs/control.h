@@ -23,6 +23,10 @@ enum mp_cmd_kind {
 	MP_CMD_QUEUE_IF_NO_PATH,
 	MP_CMD_FAIL_IF_NO_PATH,
 	MP_CMD_SHOW,
+	MP_CMD_ADD_PATH,
+	MP_CMD_REMOVE_PATH,
+	MP_CMD_RELOAD,
+	MP_CMD_RESIZE,
 };
 
 enum mp_show_what {
@@ -35,7 +39,9 @@ enum mp_show_what {
 
 struct mp_cmd {
 	enum mp_cmd_kind kind;
-	char arg[MP_DEV_MAX];		/* path or group key */
+	char arg[MP_DEV_MAX];		/* path or group key; add_path: path name */
+	char device[MP_DEV_MAX];	/* add_path */
+	char group[MP_NAME_MAX];	/* add_path */
 	enum mp_show_what show;
 	bool json;
 };
@@ -49,12 +55,27 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 struct mp_core;
 struct mp_config;
 
-/* What `show` needs besides the core. */
+/*
+ * The commands that reach beyond the core (opening devices, reading the
+ * config file): the daemon provides them. Each returns 0 or -errno and
+ * writes what happened (or why not) into msg.
+ */
+struct mp_control_ops {
+	int (*add_path)(void *arg, const char *name, const char *device, const char *group,
+			char *msg, size_t msglen);
+	int (*remove_path)(void *arg, const char *key, char *msg, size_t msglen);
+	int (*reload)(void *arg, char *msg, size_t msglen);
+	int (*resize)(void *arg, char *msg, size_t msglen);
+};
+
+/* What commands need besides the core. */
 struct mp_control_ctx {
 	struct mp_core *core;
 	const struct mp_config *cfg;
 	const char *devpath;
 	uint64_t size;
+	const struct mp_control_ops *ops;	/* NULL: those commands are refused */
+	void *ops_arg;
 };
 
 /*

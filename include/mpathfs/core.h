@@ -167,6 +167,17 @@ int mp_core_add_path(struct mp_core *c, const char *name, const char *device, un
  */
 int mp_core_remove_path(struct mp_core *c, struct mp_path *p, char *err, size_t errlen);
 
+/*
+ * A removed path's device that no I/O uses any more, for the caller to
+ * close (the core forgets the fd); false when there is none.
+ */
+bool mp_core_take_idle_removed(struct mp_core *c, struct mp_path_dev *out);
+/* Reload: a group's priority and selector; -ENOENT if there is no such group. */
+int mp_core_update_group(struct mp_core *c, const char *name, int priority,
+			 const struct mp_selector_ops *ops, unsigned rr_min_io);
+/* Reload: the map-wide policies of cfg (queueing, failback, pg_init). */
+void mp_core_set_params(struct mp_core *c, const struct mp_config *cfg);
+
 /* Lookups by name or device (path), by number or name (group); NULL if none. */
 struct mp_path *mp_core_find_path(struct mp_core *c, const char *key);
 struct mp_group *mp_core_find_group(struct mp_core *c, const char *key);

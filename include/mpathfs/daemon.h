@@ -10,6 +10,7 @@
 
 #include "mpathfs/admin.h"
 #include "mpathfs/config.h"
+#include "mpathfs/control.h"
 #include "mpathfs/events.h"
 #include "mpathfs/io-engine.h"
 #include "mpathfs/request.h"
@@ -24,6 +25,7 @@ struct mp_daemon {
 	struct mp_events events;
 	const char *mountpoint;
 	char devpath[MP_DEV_MAX];	/* mountpoint/name, for show output */
+	char config_path[MP_DEV_MAX];	/* absolute: reload works from any directory */
 	bool started;
 };
 
@@ -34,6 +36,17 @@ struct mp_daemon {
 int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen);
 /* After daemonising: start the engine and the admin thread. */
 int mp_daemon_start(struct mp_daemon *d);
+/*
+ * Re-read the config file and apply what changed live: paths added,
+ * removed or changed, group priorities and selectors, timeouts and
+ * policies. In-flight I/O is not failed. What cannot change live (name,
+ * checker, prioritizer, handler, grouping policy) is refused. msg says
+ * what happened.
+ */
+int mp_daemon_reload(struct mp_daemon *d, char *msg, size_t msglen);
+/* The add_path, remove_path, reload and resize commands, for control.c. */
+const struct mp_control_ops *mp_daemon_control_ops(void);
+
 /* Fail queued I/O, wait for in-flight I/O, flush and close every path. */
 void mp_daemon_close(struct mp_daemon *d);
 

@@ -40,6 +40,8 @@ struct mp_engine_ops {
 	int (*open_path)(struct mp_engine *e, const char *device,
 			 struct mp_path_dev *dev);
 	void (*close_path)(struct mp_engine *e, struct mp_path_dev *dev);
+	/* The device's size now (it may have grown). */
+	int (*get_size)(struct mp_engine *e, const struct mp_path_dev *dev, uint64_t *size);
 	/*
 	 * Start submitting: kernel contexts and threads do not survive
 	 * fork(), so this runs after daemonising. NULL if nothing to do.

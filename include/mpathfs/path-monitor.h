@@ -64,6 +64,8 @@ int mp_monitor_init(struct mp_monitor *m, struct mp_core *core,
 		    char *err, size_t errlen);
 void mp_monitor_destroy(struct mp_monitor *m);
 
+/* Take the intervals, timeouts and damping of p (a reload). */
+void mp_monitor_set_params(struct mp_monitor *m, const struct mp_monitor *p);
 /* Follow paths added to and removed from the core. */
 void mp_monitor_sync(struct mp_monitor *m);
 

@@ -41,7 +41,7 @@
 #define X64 X16 X16 X16 X16
 
 #define EXPECTED_CMDS "expected fail_path, reinstate_path, disable_group, enable_group, " \
-		      "switch_group, queue_if_no_path, fail_if_no_path or show"
+		      "switch_group, queue_if_no_path, fail_if_no_path, add_path, remove_path, reload, resize or show"
 #define EXPECTED_SHOW "expected paths, groups, topology, config or stats"
 
 /* Every test runs in its own process: one config and one core each. */
