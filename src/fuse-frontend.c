@@ -192,6 +192,31 @@ static void ev_interrupted(fuse_req_t req, void *data)
 	pthread_mutex_unlock(&ev_waiters.mu);
 }
 
+void mp_fuse_detach(struct mp_fuse *f)
+{
+	struct ev_file *e, *next;
+
+	mp_core_lock(&f->d->dev.core);
+	f->d->events.notify = NULL;
+	mp_core_unlock(&f->d->dev.core);
+	/* answer blocked readers while the session can still carry replies */
+	pthread_mutex_lock(&ev_waiters.mu);
+	for (e = ev_waiters.head; e; e = next) {
+		next = e->next_waiter;
+		e->next_waiter = NULL;
+		if (e->waiting) {
+			fuse_reply_err(e->waiting, ESHUTDOWN);
+			e->waiting = NULL;
+		}
+		if (e->ph) {
+			fuse_pollhandle_destroy(e->ph);
+			e->ph = NULL;
+		}
+	}
+	ev_waiters.head = NULL;
+	pthread_mutex_unlock(&ev_waiters.mu);
+}
+
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct mp_fuse *f = userdata;
@@ -293,6 +318,9 @@ static struct ctl_file *ctl_new(char *text)
 
 static void ctl_free(struct ctl_file *c)
 {
+	/* wait out a read that replied but has not let go of the lock yet */
+	pthread_mutex_lock(&c->mu);
+	pthread_mutex_unlock(&c->mu);
 	pthread_mutex_destroy(&c->mu);
 	free(c->text);
 	free(c);
@@ -495,8 +523,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			size = 0;
 		else if (size > c->len - (size_t)off)
 			size = c->len - (size_t)off;
-		fuse_reply_buf(req, size ? c->text + off : NULL, size);
+		/*
+		 * Nothing of c after the reply: the reader may close the file at
+		 * once, and release frees c (after taking c->mu, which we hold).
+		 */
 		c->pos = (size_t)off + size;
+		fuse_reply_buf(req, size ? c->text + off : NULL, size);
 		pthread_mutex_unlock(&c->mu);
 		return;
 	}

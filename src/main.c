@@ -266,6 +266,7 @@ out_unmount:
 	 */
 	mp_core_shutdown(&d.dev.core);
 	mp_dev_drain(&d.dev);
+	mp_fuse_detach(&f);
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);

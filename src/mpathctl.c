@@ -15,15 +15,15 @@
  *   3 the daemon cannot be reached, 4 its reply is malformed,
  *   5 a local failure (out of memory, the output cannot be written).
  *
- * Functions return 0 or a negative errno; only main() turns them into exit
- * statuses. Single-threaded, but messages still use strerrordesc_np().
+ * Helpers return 0 (or a value) or a negative errno; run(), handle_reply()
+ * and main() turn those into exit statuses. Single-threaded, but messages
+ * still use strerrordesc_np(), never strerror().
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -90,6 +90,12 @@ static const char *errdesc(int err)
 	return s ? s : "unknown error";
 }
 
+/* What ENOTCONN and ECONNABORTED from a FUSE mount mean. */
+static const char *gone(int err)
+{
+	return err == -ENOTCONN || err == -ECONNABORTED ? " (the daemon has gone)" : "";
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -126,7 +132,7 @@ static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ..
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n" "Try '" PROG " --help'.\n", stderr);
-	return EXIT_USAGE;
+	return -EINVAL;
 }
 
 static const struct verb *find_verb(const char *name)
@@ -165,8 +171,8 @@ static bool is_word(const char *s)
 
 /*
  * Check the command and build its line (without newline) into *line;
- * *json is set for a show that asks for JSON either way. Returns EXIT_DONE,
- * or EXIT_USAGE (after saying why) or EXIT_LOCAL.
+ * *json is set for a show that asks for JSON either way. Returns 0,
+ * -EINVAL for a usage error or -ENOMEM, after saying what is wrong.
  */
 static int build_command(int argc, char **argv, bool *json, char **line, bool *is_show)
 {
@@ -210,14 +216,14 @@ static int build_command(int argc, char **argv, bool *json, char **line, bool *i
 	s = malloc(len + 1);
 	if (!s) {
 		fprintf(stderr, PROG ": %s\n", errdesc(ENOMEM));
-		return EXIT_LOCAL;
+		return -ENOMEM;
 	}
 	for (i = 0, n = 0; i < argc; i++)
 		n += (size_t)sprintf(s + n, "%s%s", i ? " " : "", argv[i]);
 	if (*json)
 		strcpy(s + n, " json");
 	*line = s;
-	return EXIT_DONE;
+	return 0;
 }
 
 /* mountinfo escapes blank, tab, newline and backslash as \ooo. */
@@ -296,13 +302,13 @@ static int open_control(const char *mountpoint)
 	dir = realpath(mountpoint, NULL);
 	if (!dir) {
 		r = -errno;
-		fprintf(stderr, PROG ": %s: %s\n", mountpoint,
-			r == -ENOENT ? "no such mountpoint" : errdesc(r));
+		fprintf(stderr, PROG ": %s: %s%s\n", mountpoint,
+			r == -ENOENT ? "no such mountpoint" : errdesc(r), gone(r));
 		goto out;
 	}
 	if (stat(dir, &st) < 0) {
 		r = -errno;
-		fprintf(stderr, PROG ": %s: %s\n", mountpoint, errdesc(r));
+		fprintf(stderr, PROG ": %s: %s%s\n", mountpoint, errdesc(r), gone(r));
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -333,7 +339,7 @@ static int open_control(const char *mountpoint)
 	fd = open(file, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		r = -errno;
-		fprintf(stderr, PROG ": cannot open %s: %s\n", file, errdesc(r));
+		fprintf(stderr, PROG ": cannot open %s: %s%s\n", file, errdesc(r), gone(r));
 		goto out;
 	}
 	r = fd;
@@ -439,8 +445,8 @@ static void excerpt(const char *reply, char *buf, size_t size)
 }
 
 /*
- * Parse a JSON reply with json-c and print it pretty-printed. Returns
- * EXIT_DONE, EXIT_MALFORMED or EXIT_LOCAL.
+ * Parse a JSON reply with json-c and print it pretty-printed. Returns 0,
+ * -EBADMSG if it is not one JSON object, or -ENOMEM; says what is wrong.
  */
 static int print_json(const char *reply, size_t len)
 {
@@ -449,11 +455,11 @@ static int print_json(const char *reply, size_t len)
 	enum json_tokener_error jerr;
 	const char *out;
 	size_t end;
-	int r = EXIT_MALFORMED;
+	int r = -EBADMSG;
 
 	if (!tok) {
 		fprintf(stderr, PROG ": %s\n", errdesc(ENOMEM));
-		return EXIT_LOCAL;
+		return -ENOMEM;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, reply, (int)len);
@@ -481,11 +487,11 @@ static int print_json(const char *reply, size_t len)
 					     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!out) {
 		fprintf(stderr, PROG ": %s\n", errdesc(ENOMEM));
-		r = EXIT_LOCAL;
+		r = -ENOMEM;
 		goto out;
 	}
 	printf("%s\n", out);
-	r = EXIT_DONE;
+	r = 0;
 out:
 	json_object_put(obj);
 	json_tokener_free(tok);
@@ -519,8 +525,13 @@ static int handle_reply(const char *cmd, const char *reply, size_t len, bool ref
 		fprintf(stderr, PROG ": malformed reply to '%s': it is empty\n", cmd);
 		return EXIT_MALFORMED;
 	}
-	if (json)
-		return print_json(reply, len);
+	if (json) {
+		int r = print_json(reply, len);
+
+		if (r == -ENOMEM)
+			return EXIT_LOCAL;
+		return r < 0 ? EXIT_MALFORMED : EXIT_DONE;
+	}
 	if (!is_show && !is_ok_reply(reply)) {
 		fprintf(stderr, PROG ": malformed reply to '%s': '%s' (expected ok)\n", cmd, ex);
 		return EXIT_MALFORMED;
@@ -552,8 +563,8 @@ static int run(const char *mountpoint, const char *cmd, bool is_show, bool json)
 	if (r == -EINVAL) {
 		refused = true;
 	} else if (r < 0) {
-		fprintf(stderr, PROG ": cannot send '%s' to the daemon on %s: %s\n", cmd,
-			mountpoint, errdesc(r));
+		fprintf(stderr, PROG ": cannot send '%s' to the daemon on %s: %s%s\n", cmd,
+			mountpoint, errdesc(r), gone(r));
 		goto out;
 	}
 	len = read_reply(fd, &reply);
@@ -564,8 +575,8 @@ static int run(const char *mountpoint, const char *cmd, bool is_show, bool json)
 		goto out;
 	}
 	if (len < 0) {
-		fprintf(stderr, PROG ": cannot read the reply to '%s' from the daemon on %s: %s\n",
-			cmd, mountpoint, errdesc((int)len));
+		fprintf(stderr, PROG ": cannot read the reply to '%s' from the daemon on %s: %s%s\n",
+			cmd, mountpoint, errdesc((int)len), gone((int)len));
 		status = len == -ENOMEM ? EXIT_LOCAL : EXIT_UNREACHABLE;
 		goto out;
 	}
@@ -607,13 +618,13 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc)
-		return usage_error("no mountpoint given");
-	if (optind + 1 >= argc)
-		return usage_error("no command given");
+	if (optind + 1 >= argc) {
+		usage_error(optind >= argc ? "no mountpoint given" : "no command given");
+		return EXIT_USAGE;
+	}
 	status = build_command(argc - optind - 1, argv + optind + 1, &json, &cmd, &is_show);
-	if (status != EXIT_DONE)
-		return status;
+	if (status < 0)
+		return status == -ENOMEM ? EXIT_LOCAL : EXIT_USAGE;
 	status = run(argv[optind], cmd, is_show, json);
 	free(cmd);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

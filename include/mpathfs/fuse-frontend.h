@@ -22,4 +22,7 @@ struct mp_fuse {
 	struct timespec start;
 };
 
+/* Before the session goes: no more event wake-ups, blocked readers answered. */
+void mp_fuse_detach(struct mp_fuse *f);
+
 #endif

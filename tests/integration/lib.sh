@@ -21,6 +21,11 @@
 # later, SIGKILL to its whole process group, which can cut the trap short;
 # so a janitor, started in a session of its own, waits for the test to end
 # and then releases whatever the state file says is still there.
+#
+# Fault tests build the bed with it_setup_faultbed (one faultfs FUSE mount
+# per path, see tests/README.md) instead of it_setup; cleanup and the
+# janitor then first answer held I/O and clear every fault ("ok" to each
+# faultfs), and unmount the faultfs mounts after the path loop devices.
 
 # ---------------------------------------------------------------- state
 
@@ -48,6 +53,8 @@ IT_DEV_LOOPS=()		# loop devices over the device file
 IT_PATH_LOOPS=()	# loop devices over our image files
 IT_LOGS=()		# every daemon log, for the failure report
 IT_EXTRA=()		# "PID MOUNTPOINT" of more daemons, stopped after the main one
+IT_FAULTFS=()		# "PID MOUNTPOINT" of faultfs instances (the fault bed)
+IT_FAULT_CTL=()		# their control files, in path order
 IT_START_NS=$(date +%s%N)
 IT_CLEANED=0
 
@@ -169,7 +176,7 @@ it_add_path_loop() {
 # it_write_config [EXTRA_MULTIPATH_LINES...]: a config with one [path X]
 # per entry of IT_PATHS (device = it, group default). Extra arguments are
 # lines added to [multipath]. path_checker = none, so only the test fails
-# and reinstates paths.
+# and reinstates paths, unless an extra line sets path_checker.
 it_write_config() {
 	local i line
 	IT_CFG=$IT_TMP/mpathfs.ini
@@ -177,7 +184,7 @@ it_write_config() {
 		echo "; written by $IT_NAME"
 		echo "[multipath]"
 		echo "name = $IT_DEVNAME"
-		echo "path_checker = none"
+		printf '%s\n' "$@" | grep -q '^path_checker' || echo "path_checker = none"
 		for line in "$@"; do
 			echo "$line"
 		done
@@ -409,6 +416,286 @@ it_detach_loop() {
 	return 0
 }
 
+# ---------------------------------------------------------------- fault bed
+#
+# The fault test bed (tests/README.md): every path is a loop device
+# (--direct-io=on) over the file `disk` of its own faultfs mount, each
+# faultfs serving the same image, so all paths reach the same storage and
+# each can be made to fail, hang or flap by writing to its control file.
+# faultfs runs in a session of its own, so it outlives a test killed with
+# its process group: the janitor can still answer held I/O ("ok") and
+# unmount it. Cleanup releases every fault first, before anything else.
+
+# it_require_faultfs: FAULTFS (from meson) or the build tree's faultfs.
+it_require_faultfs() {
+	if [ -z "${FAULTFS:-}" ]; then
+		local guess
+		guess=$(dirname "$IT_LIB")/../../build/tests/faultfs/faultfs
+		[ -x "$guess" ] && FAULTFS=$guess
+	fi
+	[ -n "${FAULTFS:-}" ] && [ -x "$FAULTFS" ] ||
+		it_fail "FAULTFS is not set to the faultfs executable (got '${FAULTFS:-}')"
+}
+
+# it_setup_faultbed SIZE NPATHS: it_setup with no plain paths, then NPATHS
+# paths a b c ... each a loop device over its own faultfs ($IT_TMP/fN) of
+# the image. IT_FAULT_CTL holds their control files, in path order.
+it_setup_faultbed() {
+	local size=$1 n=$2 i mnt pid j
+	it_require_faultfs
+	it_setup "$size" 0
+	for ((i = 1; i <= n; i++)); do
+		mnt=$IT_TMP/f$i
+		mkdir "$mnt" || it_fail "mkdir $mnt"
+		# not a process group leader here, so setsid does not fork: $! is faultfs
+		setsid "$FAULTFS" "$mnt" "$IT_IMG" -f </dev/null >"$IT_TMP/faultfs.$i.log" 2>&1 &
+		pid=$!
+		IT_FAULTFS+=("$pid $mnt")
+		it_record faultfs "$pid $mnt"
+		for ((j = 0; j < 200; j++)); do
+			it_mounted "$mnt" && [ -e "$mnt/disk" ] && break
+			kill -0 "$pid" 2>/dev/null ||
+				it_fail "faultfs on $mnt exited at start: $(cat "$IT_TMP/faultfs.$i.log")"
+			sleep 0.05
+		done
+		it_mounted "$mnt" || it_fail "faultfs on $mnt did not mount within 10 s"
+		IT_FAULT_CTL+=("$mnt/control")
+		it_add_path_loop "$mnt/disk"
+		IT_PATHS+=("$IT_LOOP")
+		IT_PATH_NAMES+=("$(printf "\\x$(printf %x $((96 + i)))")")
+	done
+	it_log "fault bed: ${#IT_PATHS[@]} paths over faultfs: ${IT_PATHS[*]}"
+}
+
+# it_fault PATH COMMAND...: a faultfs command (ok, error EIO, hang, release,
+# flap MS, ...) to path PATH's faultfs (PATH a name: a b c ...). IT_FAULT_T0
+# and IT_FAULT_T1 are the times of day (it_sod) just before and after the
+# write, IT_FAULT_E0 the first as seconds since the epoch.
+it_fault() {
+	local name=$1 i ctl e1
+	shift
+	i=$(it_path_index "$name") || it_fail "it_fault: no path $name"
+	ctl=${IT_FAULT_CTL[$i]}
+	IT_FAULT_E0=$EPOCHREALTIME
+	printf '%s\n' "$*" >"$ctl" || it_fail "faultfs of path $name refused '$*'"
+	e1=$EPOCHREALTIME
+	IT_FAULT_T0=$(it_sod "$IT_FAULT_E0")
+	IT_FAULT_T1=$(it_sod "$e1")
+	it_log "faultfs $name: $*"
+}
+
+# it_fault_all COMMAND...: the same command to every path's faultfs, in
+# one go; IT_FAULT_T0 before the first write, IT_FAULT_T1 after the last.
+it_fault_all() {
+	local ctl e1
+	IT_FAULT_E0=$EPOCHREALTIME
+	for ctl in "${IT_FAULT_CTL[@]}"; do
+		printf '%s\n' "$*" >"$ctl" || it_fail "faultfs $ctl refused '$*'"
+	done
+	e1=$EPOCHREALTIME
+	IT_FAULT_T0=$(it_sod "$IT_FAULT_E0")
+	IT_FAULT_T1=$(it_sod "$e1")
+	it_log "faultfs (all paths): $*"
+}
+
+# it_fault_state PATH -> faultfs's control file (faults in force, counters)
+it_fault_state() {
+	cat "${IT_FAULT_CTL[$(it_path_index "$1")]}"
+}
+
+# Answer held I/O and clear every fault, on every faultfs of the test.
+# Safe at any time: never blocks on a dead mount (time limit).
+it_release_faults() {
+	local e mnt
+	for e in "${IT_FAULTFS[@]}"; do
+		mnt=${e#* }
+		it_mounted "$mnt" || continue
+		timeout -k 1 3 bash -c '[ -e "$1" ] && echo ok >"$1"' _ "$mnt/control" 2>/dev/null
+	done
+	return 0
+}
+
+# Unmount every faultfs of the test (after the path loop devices went):
+# wait until no loop device holds its disk, fusermount3 -u, -uz if busy.
+it_stop_faultfs() {
+	local e mnt pid i
+	for e in "${IT_FAULTFS[@]}"; do
+		pid=${e%% *}
+		mnt=${e#* }
+		for ((i = 0; i < 50; i++)); do
+			losetup -l -n -O BACK-FILE 2>/dev/null | grep -qF "$mnt/disk" || break
+			sleep 0.1
+		done
+		it_stop_fuse "$mnt" "$pid"
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- timing
+
+# Local time of day in seconds (µs resolution), the clock of the daemon's
+# log time stamps (HH:MM:SS.mmm), so the two can be subtracted.
+IT_TZOFF=$(date +%z | awk '{ s = substr($0, 1, 1) == "-" ? -1 : 1;
+	print s * (substr($0, 2, 2) * 3600 + substr($0, 4, 2) * 60) }')
+# it_sod [EPOCH]: now (or EPOCH, seconds since the epoch) as a time of day
+it_sod() {
+	awk -v t="${1:-$EPOCHREALTIME}" -v z="$IT_TZOFF" 'BEGIN {
+		t += z; d = int(t / 86400); printf "%.6f\n", t - d * 86400 }'
+}
+
+# it_log_sod LINE -> the time of day of a daemon log line, in seconds
+it_log_sod() {
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+$/) {
+		split($i, h, ":"); printf "%.3f\n", h[1] * 3600 + h[2] * 60 + h[3]; exit } }' <<<"$1"
+}
+
+# it_sod_diff A B -> B - A in seconds (times of day, across midnight too)
+it_sod_diff() {
+	awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d < -43200) d += 86400;
+		if (d > 43200) d -= 86400; printf "%.3f\n", d }'
+}
+
+# ---------------------------------------------------------------- daemon log
+
+# it_log_mark -> the number of lines in the current daemon log (a mark for
+# it_wait_log / it_log_after: only later lines count)
+it_log_mark() {
+	wc -l <"$IT_LOG"
+}
+
+# it_log_after MARK STRING -> the log lines after MARK that contain STRING
+it_log_after() {
+	tail -n +"$(($1 + 1))" "$IT_LOG" | grep -F -- "$2"
+}
+
+# it_wait_log MARK STRING SECONDS: wait until a line after MARK contains
+# STRING; print the first such line. Returns 1 (printing nothing) on time out.
+it_wait_log() {
+	local mark=$1 str=$2 n i line
+	n=$(awk -v s="$3" 'BEGIN { printf "%d\n", s * 50 }')
+	for ((i = 0; i <= n; i++)); do
+		line=$(it_log_after "$mark" "$str" | head -n 1)
+		[ -n "$line" ] && { printf '%s\n' "$line"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- status
+
+# it_group_states -> the state letter (A|E|D) of every group, in order,
+# from the status file's dm INFO layout
+it_group_states() {
+	awk '{ i = 1; i += 1 + $i; i += 1 + $i; ng = $i; i += 2; out = ""
+		for (g = 0; g < ng; g++) {
+			out = out (g ? " " : "") $i; i++
+			i += 1 + $i; np = $i; na = $(i + 1); i += 2
+			i += np * (3 + na)
+		}
+		print out }' "$IT_MNT/status"
+}
+
+# it_active_group -> the number (from 1) of the group shown A in status
+it_active_group() {
+	it_group_states | awk '{ for (i = 1; i <= NF; i++) if ($i == "A") { print i; exit } }'
+}
+
+# it_path_json PATH FIELD -> a field of PATH in "show paths json"
+it_path_json() {
+	it_ctl show paths json | jq -r --arg n "$1" --arg f "$2" \
+		'.paths[] | select(.name == $n) | .[$f]'
+}
+
+# ---------------------------------------------------------------- fio
+
+# it_fio_start NAME FIO_ARGS...: a verifying fio in the background (IT_BG):
+# 4 KiB random writes, O_DIRECT, libaio, 16 in flight, each block read
+# back and checked with crc32c (verify_backlog: while writing, so a time
+# based run verifies as it goes), verify_fatal. FIO_ARGS add the region
+# (--offset, --size) and the run time; they may override the defaults.
+# Output: $IT_TMP/NAME.json, stderr $IT_TMP/NAME.err.
+# IT_FIO_BACKLOG=0: no verify_backlog, the whole region verified at the end
+# (for runs that end by size, not run time).
+IT_FIO_BACKLOG=128
+it_fio_start() {
+	local name=$1 vb=--verify_backlog=$IT_FIO_BACKLOG
+	shift
+	# a batch larger than the backlog lets verification catch up after a
+	# stall (a failover), which would otherwise leave it lagging for good
+	[ "$IT_FIO_BACKLOG" = 0 ] && vb=--verify_backlog=0 ||
+		vb="$vb --verify_backlog_batch=$((IT_FIO_BACKLOG * 3 / 2))"
+	echo "$IT_FIO_BACKLOG" >"$IT_TMP/$name.backlog"
+	it_bg fio --name="$name" --filename="$IT_DEV" --direct=1 --ioengine=libaio \
+		--iodepth=16 --rw=randwrite --bs=4k --verify=crc32c --verify_fatal=1 \
+		--verify_state_save=0 $vb --randrepeat=0 \
+		--fallocate=none --output-format=json --output="$IT_TMP/$name.json" "$@" \
+		2>"$IT_TMP/$name.err"
+}
+
+# it_fio_check NAME RC: fio exited 0, its JSON shows no error and data
+# verified (all but the last few MiB: a run cut off by its run time does
+# not verify its last backlog), stderr has no verify complaint.
+# Logs a summary; sets IT_FIO_WMAX / IT_FIO_RMAX (max completion latency
+# of writes / verifying reads, ms), IT_FIO_MAX (the larger), IT_FIO_WP99.
+it_fio_check() {
+	local name=$1 rc=$2 res
+	[ "$rc" = 0 ] || it_fail "$name: fio exited $rc: $(tail -5 "$IT_TMP/$name.err"; grep -v '^ ' "$IT_TMP/$name.json" 2>/dev/null | head -5)"
+	if grep -iE 'verify|bad magic|crc|error|err=' "$IT_TMP/$name.err"; then
+		it_fail "$name: fio reported problems (above)"
+	fi
+	res=$(python3 - "$IT_TMP/$name.json" "$(cat "$IT_TMP/$name.backlog")" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+j = json.loads(text[text.index('{'):])['jobs'][0]
+w, r = j['write'], j['read']
+bad = []
+if j['error']:
+    bad.append('error %d' % j['error'])
+if j.get('total_err', 0):
+    bad.append('total_err %d' % j['total_err'])
+if w['io_bytes'] <= 0 or r['io_bytes'] <= 0:
+    bad.append('nothing written or verified')
+# a run cut off by its run time leaves its last writes (about a backlog)
+# unverified; without a backlog fio verifies everything at the end
+backlog = int(sys.argv[2])
+if backlog == 0 and r['io_bytes'] != w['io_bytes'] or \
+   w['io_bytes'] - r['io_bytes'] > max(4 << 20, backlog * 4 * 4096, w['io_bytes'] // 100):
+    bad.append('only %d of %d bytes verified' % (r['io_bytes'], w['io_bytes']))
+wmax = w['clat_ns']['max'] / 1e6
+rmax = r['clat_ns']['max'] / 1e6
+p99 = w['clat_ns'].get('percentile', {}).get('99.000000', 0) / 1e6
+print('%s: %s; wrote %d MiB, verified %d MiB in %.1f s, write iops %.0f; '
+      'completion latency max: write %.1f ms, read %.1f ms; write p99 %.2f ms'
+      % ('BAD' if bad else 'ok', ', '.join(bad) or 'no error', w['io_bytes'] >> 20,
+         r['io_bytes'] >> 20, j['job_runtime'] / 1000, w['iops'], wmax, rmax, p99))
+print('%.3f %.3f %.3f %.3f' % (wmax, rmax, max(wmax, rmax), p99))
+PY
+)
+	[ $? = 0 ] || it_fail "$name: cannot parse fio's JSON output: $res"
+	read -r IT_FIO_WMAX IT_FIO_RMAX IT_FIO_MAX IT_FIO_WP99 <<<"$(tail -n 1 <<<"$res")"
+	res=$(head -n 1 <<<"$res")
+	it_log "$name: fio $res"
+	case $res in
+	ok:*) ;;
+	*) it_fail "$name: fio $res" ;;
+	esac
+}
+
+# it_cmp_paths OFFSET LEN: the region (whole MiB) reads the same through
+# every path device (O_DIRECT, 1 MiB blocks), every read succeeding (a
+# failed read adds a tag of its own to its stream, so the streams differ).
+it_cmp_paths() {
+	local off=$(($1 >> 20)) cnt=$(($2 >> 20)) i
+	for ((i = 1; i < ${#IT_PATHS[@]}; i++)); do
+		cmp <(dd if="${IT_PATHS[0]}" bs=1M skip="$off" count="$cnt" iflag=direct status=none ||
+			echo "read error on path ${IT_PATH_NAMES[0]}") \
+			<(dd if="${IT_PATHS[$i]}" bs=1M skip="$off" count="$cnt" iflag=direct status=none ||
+			echo "read error on path ${IT_PATH_NAMES[$i]}") ||
+			it_fail "paths ${IT_PATH_NAMES[0]} and ${IT_PATH_NAMES[$i]} read different data in ${off}M+${cnt}M"
+	done
+	it_log "the region ${off}M+${cnt}M reads the same through all ${#IT_PATHS[@]} paths (O_DIRECT)"
+}
+
 # ---------------------------------------------------------------- cleanup
 
 # Run a command with a time limit, functions included (exported to bash -c).
@@ -443,7 +730,7 @@ it_stop_fuse() {
 		fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null ||
 			umount -l "$mnt" 2>/dev/null
 	fi
-	if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF " $mnt "; then
+	if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF " $mnt "; then
 		for ((i = 0; i < 100; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
@@ -465,6 +752,8 @@ it_stop_fuse() {
 # Release everything recorded, in order; each step is safe to repeat.
 it_release_all() {
 	local pid d l b i
+	# 0. faults first: held path I/O answered, every faultfs healthy again
+	it_release_faults
 	# 1. nothing may stay hung on queued I/O
 	it_release_io
 	# 2. background jobs (fio, dd, togglers) and their children
@@ -472,6 +761,7 @@ it_release_all() {
 		pkill -KILL -P "$pid" 2>/dev/null
 		kill -KILL "$pid" 2>/dev/null
 	done
+	it_release_faults	# in case a job injected a fault meanwhile
 	it_release_io	# in case a toggler failed a path meanwhile
 	for pid in "${IT_BG_PIDS[@]}"; do
 		timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null
@@ -508,6 +798,8 @@ it_release_all() {
 		"$IT_TMP"/*) losetup -d "$l" 2>/dev/null ;;
 		esac
 	done
+	# 7b. the fault bed's faultfs mounts, once no loop device holds their disk
+	it_stop_faultfs
 	# 8. temp files (never through a mount that is somehow still there)
 	if [ -n "$IT_TMP" ] && [ -d "$IT_TMP" ]; then
 		if grep -qF " $IT_TMP/" /proc/mounts; then
@@ -568,8 +860,9 @@ it_janitor() {
 		fs) IT_FS_MOUNTS+=("$val") ;;
 		daemon) IT_DAEMON_PID=$val ;;
 		xdaemon) IT_EXTRA+=("$val") ;;
+		faultfs) IT_FAULTFS+=("$val") ;;
 		bg)	# only if it is still one of ours (fio, dd, pio name our files)
-			tr '\0' ' ' <"/proc/$val/cmdline" 2>/dev/null | grep -qF "$IT_TMP/" &&
+			tr '\0' ' ' 2>/dev/null <"/proc/$val/cmdline" | grep -qF "$IT_TMP/" &&
 				IT_BG_PIDS+=("$val") ;;
 		-daemon) [ "$IT_DAEMON_PID" = "$val" ] && IT_DAEMON_PID="" ;;
 		-dev_loop)
