@@ -256,12 +256,15 @@ static void show_config(const struct mp_config *cfg, FILE *f)
 		"polling_interval = %u\nmax_polling_interval = %u\n"
 		"checker_timeout = %u\nio_timeout = %u\nhardware_handler = %s\n"
 		"prio = %s\npg_init_retries = %u\npg_init_delay_msecs = %u\n"
-		"max_io_memory_mb = %u\n",
+		"max_io_memory_mb = %u\nflap_threshold = %u\nflap_window = %u\n"
+		"flap_holdoff = %u\npath_grouping_policy = %s\n",
 		cfg->name, cfg->path_selector, cfg->rr_min_io, npr, fb,
 		mp_checker_name(cfg->path_checker), cfg->polling_interval,
 		cfg->max_polling_interval, cfg->checker_timeout, cfg->io_timeout,
 		mp_hw_handler_name(cfg->hardware_handler), mp_prio_name(cfg->prio),
-		cfg->pg_init_retries, cfg->pg_init_delay_msecs, cfg->max_io_memory_mb);
+		cfg->pg_init_retries, cfg->pg_init_delay_msecs, cfg->max_io_memory_mb,
+		cfg->flap_threshold, cfg->flap_window, cfg->flap_holdoff,
+		mp_grouping_name(cfg->path_grouping_policy));
 	for (unsigned i = 0; i < cfg->nr_groups; i++) {
 		const struct mp_config_group *g = &cfg->groups[i];
 
@@ -393,6 +396,11 @@ static json_object *config_json(const struct mp_config *cfg)
 	json_object_object_add(o, "pg_init_retries", json_u64(cfg->pg_init_retries));
 	json_object_object_add(o, "pg_init_delay_msecs", json_u64(cfg->pg_init_delay_msecs));
 	json_object_object_add(o, "max_io_memory_mb", json_u64(cfg->max_io_memory_mb));
+	json_object_object_add(o, "flap_threshold", json_u64(cfg->flap_threshold));
+	json_object_object_add(o, "flap_window", json_u64(cfg->flap_window));
+	json_object_object_add(o, "flap_holdoff", json_u64(cfg->flap_holdoff));
+	json_object_object_add(o, "path_grouping_policy",
+			       json_object_new_string(mp_grouping_name(cfg->path_grouping_policy)));
 	a = json_object_new_array();
 	for (unsigned i = 0; i < cfg->nr_groups; i++) {
 		json_object *g = json_object_new_object();
