@@ -13,8 +13,28 @@
 
 #include "mpathfs/admin.h"
 #include "mpathfs/log.h"
+#include "mpathfs/notify.h"
 #include "mpathfs/request.h"
 #include "mpathfs/util.h"
+
+/* Tell systemd (if it runs us) how many paths serve, when that changes. */
+static void report_status(struct mp_admin *a)
+{
+	struct mp_core *c = &a->dev->core;
+	unsigned usable, total, queued;
+
+	mp_core_lock(c);
+	usable = c->nr_valid_paths;
+	total = c->nr_paths;
+	queued = c->nr_queued;
+	mp_core_unlock(c);
+	if (usable == a->reported_usable && total == a->reported_total)
+		return;
+	a->reported_usable = usable;
+	a->reported_total = total;
+	mp_sd_notify("STATUS=%u of %u paths usable%s", usable, total,
+		     usable ? "" : queued ? ", I/O queued" : ", no path");
+}
 
 static void *admin_main(void *arg)
 {
@@ -40,6 +60,7 @@ static void *admin_main(void *arg)
 		mp_dev_expire_io(a->dev, now);
 		mp_core_tick(core, now);
 		mp_hwhandler_step(&a->hw, now);
+		report_status(a);
 
 		wake = mp_monitor_next_wake(&a->mon, now);
 		d = mp_hwhandler_next_wake(&a->hw, now);
@@ -73,6 +94,7 @@ int mp_admin_start(struct mp_admin *a, struct mp_dev *dev, const struct mp_confi
 
 	a->dev = dev;
 	a->stop = a->woken = a->started = false;
+	a->reported_usable = a->reported_total = 0;
 	r = mp_monitor_init(&a->mon, &dev->core, cfg, ops, err, errlen);
 	if (r < 0)
 		return r;

@@ -28,6 +28,7 @@ struct mp_admin {
 	pthread_cond_t cv;
 	bool stop, woken, started;
 	bool params_pending;		/* a reload left new monitor settings */
+	unsigned reported_usable, reported_total;	/* last STATUS= sent */
 	struct mp_monitor params;	/* only its settings are used */
 };
 
