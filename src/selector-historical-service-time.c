@@ -15,29 +15,25 @@
  * reinstated path forgets its history: what it measured before it failed
  * (timeouts, a dying link) says nothing about it now.
  */
+#include <stddef.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "mpathfs/path.h"
+#include "mpathfs/selector-list.h"
 #include "mpathfs/selector.h"
 
 #define HST_EWMA_SHIFT 3	/* alpha = 1/8 */
 
 struct hst_path {
-	struct hst_path *next;		/* add order */
-	struct mp_path *path;
+	struct mp_ps_entry entry;	/* first: see selector-list.h */
 	uint64_t in_flight;
 	uint64_t ewma_ns;		/* 0 until the first sample */
 	bool sampled;
-	bool failed;
 };
-
-struct hst_selector {
-	struct hst_path *head, *tail;
-};
+_Static_assert(offsetof(struct hst_path, entry) == 0, "selector-list.h needs it first");
 
 static uint64_t hst_cost(const struct hst_path *pp)
 {
@@ -48,82 +44,19 @@ static uint64_t hst_cost(const struct hst_path *pp)
 	return cost;
 }
 
-static int hst_create(struct mp_selector *ps)
-{
-	struct hst_selector *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	ps->ctx = s;
-	return 0;
-}
-
-static void hst_destroy(struct mp_selector *ps)
-{
-	struct hst_selector *s = ps->ctx;
-	struct hst_path *pp, *next;
-
-	for (pp = s->head; pp; pp = next) {
-		next = pp->next;
-		free(pp);
-	}
-	free(s);
-	ps->ctx = NULL;
-}
-
 static int hst_add_path(struct mp_selector *ps, struct mp_path *p, unsigned weight)
 {
-	struct hst_selector *s = ps->ctx;
-	struct hst_path *pp = calloc(1, sizeof(*pp));
-
 	(void)weight;
-	if (!pp)
-		return -ENOMEM;
-	pp->path = p;
-	if (s->tail)
-		s->tail->next = pp;
-	else
-		s->head = pp;
-	s->tail = pp;
-	p->ps_ctx = pp;
-	return 0;
-}
-
-static void hst_remove_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct hst_selector *s = ps->ctx;
-	struct hst_path *pp = p->ps_ctx, *prev = NULL, **link = &s->head;
-
-	if (!pp)
-		return;
-	while (*link != pp) {
-		prev = *link;
-		link = &prev->next;
-	}
-	*link = pp->next;
-	if (s->tail == pp)
-		s->tail = prev;
-	p->ps_ctx = NULL;
-	free(pp);
-}
-
-static void hst_fail_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct hst_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = true;
+	return mp_ps_add(ps, p, sizeof(struct hst_path)) ? 0 : -ENOMEM;
 }
 
 static void hst_reinstate_path(struct mp_selector *ps, struct mp_path *p)
 {
 	struct hst_path *pp = p->ps_ctx;
 
-	(void)ps;
-	if (!pp || !pp->failed)
+	if (!pp || !pp->entry.failed)
 		return;
-	pp->failed = false;
+	mp_ps_reinstate_path(ps, p);
 	pp->sampled = false;
 	pp->ewma_ns = 0;
 }
@@ -131,15 +64,15 @@ static void hst_reinstate_path(struct mp_selector *ps, struct mp_path *p)
 static struct mp_path *hst_select_path(struct mp_selector *ps, size_t nr_bytes,
 				       unsigned *repeat)
 {
-	struct hst_selector *s = ps->ctx;
+	struct mp_ps_list *l = ps->ctx;
 	struct hst_path *pp, *best = NULL;
 	uint64_t best_cost = 0;
 
 	(void)nr_bytes;
-	for (pp = s->head; pp; pp = pp->next) {
+	for (pp = (void *)l->head; pp; pp = (void *)pp->entry.next) {
 		uint64_t cost;
 
-		if (pp->failed)
+		if (pp->entry.failed)
 			continue;
 		cost = hst_cost(pp);
 		if (!best || cost < best_cost ||
@@ -151,7 +84,7 @@ static struct mp_path *hst_select_path(struct mp_selector *ps, size_t nr_bytes,
 	if (!best)
 		return NULL;
 	*repeat = ps->rr_min_io ? ps->rr_min_io : 1;
-	return best->path;
+	return best->entry.path;
 }
 
 static void hst_start_io(struct mp_selector *ps, struct mp_path *p, size_t nr_bytes)
@@ -199,11 +132,11 @@ const struct mp_selector_ops mp_selector_historical_service_time = {
 	.name = "historical-service-time",
 	.info_args = 2,
 	.table_args = 1,
-	.create = hst_create,
-	.destroy = hst_destroy,
+	.create = mp_ps_create,
+	.destroy = mp_ps_destroy,
 	.add_path = hst_add_path,
-	.remove_path = hst_remove_path,
-	.fail_path = hst_fail_path,
+	.remove_path = mp_ps_remove_path,
+	.fail_path = mp_ps_fail_path,
 	.reinstate_path = hst_reinstate_path,
 	.select_path = hst_select_path,
 	.start_io = hst_start_io,

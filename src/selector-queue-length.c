@@ -9,112 +9,36 @@
  * flight wins; among equals the earliest added wins, which keeps the choice
  * deterministic (the winner's count then rises, so equals still alternate).
  */
+#include <stddef.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "mpathfs/path.h"
+#include "mpathfs/selector-list.h"
 #include "mpathfs/selector.h"
 
 struct ql_path {
-	struct ql_path *next;		/* add order */
-	struct mp_path *path;
+	struct mp_ps_entry entry;	/* first: see selector-list.h */
 	uint64_t in_flight;
-	bool failed;
 };
-
-struct ql_selector {
-	struct ql_path *head, *tail;
-};
-
-static int ql_create(struct mp_selector *ps)
-{
-	struct ql_selector *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	ps->ctx = s;
-	return 0;
-}
-
-static void ql_destroy(struct mp_selector *ps)
-{
-	struct ql_selector *s = ps->ctx;
-	struct ql_path *pp, *next;
-
-	for (pp = s->head; pp; pp = next) {
-		next = pp->next;
-		free(pp);
-	}
-	free(s);
-	ps->ctx = NULL;
-}
+_Static_assert(offsetof(struct ql_path, entry) == 0, "selector-list.h needs it first");
 
 static int ql_add_path(struct mp_selector *ps, struct mp_path *p, unsigned weight)
 {
-	struct ql_selector *s = ps->ctx;
-	struct ql_path *pp = calloc(1, sizeof(*pp));
-
 	(void)weight;
-	if (!pp)
-		return -ENOMEM;
-	pp->path = p;
-	if (s->tail)
-		s->tail->next = pp;
-	else
-		s->head = pp;
-	s->tail = pp;
-	p->ps_ctx = pp;
-	return 0;
-}
-
-static void ql_remove_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct ql_selector *s = ps->ctx;
-	struct ql_path *pp = p->ps_ctx, *prev = NULL, **link = &s->head;
-
-	if (!pp)
-		return;
-	while (*link != pp) {
-		prev = *link;
-		link = &prev->next;
-	}
-	*link = pp->next;
-	if (s->tail == pp)
-		s->tail = prev;
-	p->ps_ctx = NULL;
-	free(pp);
-}
-
-static void ql_fail_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct ql_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = true;
-}
-
-static void ql_reinstate_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct ql_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = false;
+	return mp_ps_add(ps, p, sizeof(struct ql_path)) ? 0 : -ENOMEM;
 }
 
 static struct mp_path *ql_select_path(struct mp_selector *ps, size_t nr_bytes,
 				      unsigned *repeat)
 {
-	struct ql_selector *s = ps->ctx;
+	struct mp_ps_list *l = ps->ctx;
 	struct ql_path *pp, *best = NULL;
 
 	(void)nr_bytes;
-	for (pp = s->head; pp; pp = pp->next) {
-		if (pp->failed)
+	for (pp = (void *)l->head; pp; pp = (void *)pp->entry.next) {
+		if (pp->entry.failed)
 			continue;
 		if (!best || pp->in_flight < best->in_flight)
 			best = pp;
@@ -124,7 +48,7 @@ static struct mp_path *ql_select_path(struct mp_selector *ps, size_t nr_bytes,
 	if (!best)
 		return NULL;
 	*repeat = ps->rr_min_io ? ps->rr_min_io : 1;
-	return best->path;
+	return best->entry.path;
 }
 
 static void ql_start_io(struct mp_selector *ps, struct mp_path *p, size_t nr_bytes)
@@ -163,12 +87,12 @@ const struct mp_selector_ops mp_selector_queue_length = {
 	.name = "queue-length",
 	.info_args = 1,
 	.table_args = 1,
-	.create = ql_create,
-	.destroy = ql_destroy,
+	.create = mp_ps_create,
+	.destroy = mp_ps_destroy,
 	.add_path = ql_add_path,
-	.remove_path = ql_remove_path,
-	.fail_path = ql_fail_path,
-	.reinstate_path = ql_reinstate_path,
+	.remove_path = mp_ps_remove_path,
+	.fail_path = mp_ps_fail_path,
+	.reinstate_path = mp_ps_reinstate_path,
 	.select_path = ql_select_path,
 	.start_io = ql_start_io,
 	.end_io = ql_end_io,

@@ -4,6 +4,7 @@
  * constructor-time registration: the set is fixed at build time and the
  * order here is the order mp_selector_names() lists them in.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "mpathfs/selector.h"

@@ -10,105 +10,52 @@
  * service-time does. Failed paths keep their place in the cycle and are
  * skipped, so a reinstated path rejoins where it was.
  */
+#include <stddef.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "mpathfs/path.h"
+#include "mpathfs/selector-list.h"
 #include "mpathfs/selector.h"
 
 struct rr_path {
-	struct rr_path *next;		/* add order */
-	struct mp_path *path;
+	struct mp_ps_entry entry;	/* first: see selector-list.h */
 	unsigned weight;
-	bool failed;
 };
+_Static_assert(offsetof(struct rr_path, entry) == 0, "selector-list.h needs it first");
 
 struct rr_selector {
-	struct rr_path *head, *tail;
-	struct rr_path *last;		/* last chosen; NULL: start at head */
+	struct mp_ps_list list;		/* first: see selector-list.h */
+	struct mp_ps_entry *last;	/* last chosen; NULL: start at head */
 };
+_Static_assert(offsetof(struct rr_selector, list) == 0, "selector-list.h needs it first");
 
 static int rr_create(struct mp_selector *ps)
 {
-	struct rr_selector *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	ps->ctx = s;
-	return 0;
-}
-
-static void rr_destroy(struct mp_selector *ps)
-{
-	struct rr_selector *s = ps->ctx;
-	struct rr_path *pp, *next;
-
-	for (pp = s->head; pp; pp = next) {
-		next = pp->next;
-		free(pp);
-	}
-	free(s);
-	ps->ctx = NULL;
+	return mp_ps_create_sized(ps, sizeof(struct rr_selector));
 }
 
 static int rr_add_path(struct mp_selector *ps, struct mp_path *p, unsigned weight)
 {
-	struct rr_selector *s = ps->ctx;
-	struct rr_path *pp = calloc(1, sizeof(*pp));
+	struct rr_path *pp = mp_ps_add(ps, p, sizeof(*pp));
 
 	if (!pp)
 		return -ENOMEM;
-	pp->path = p;
 	pp->weight = weight;
-	if (s->tail)
-		s->tail->next = pp;
-	else
-		s->head = pp;
-	s->tail = pp;
-	p->ps_ctx = pp;
 	return 0;
 }
 
 static void rr_remove_path(struct mp_selector *ps, struct mp_path *p)
 {
 	struct rr_selector *s = ps->ctx;
-	struct rr_path *pp = p->ps_ctx, *prev = NULL, **link = &s->head;
+	bool was_last = p->ps_ctx && p->ps_ctx == s->last;
+	struct mp_ps_entry *prev = mp_ps_remove(ps, p);
 
-	if (!pp)
-		return;
-	while (*link != pp) {
-		prev = *link;
-		link = &prev->next;
-	}
-	*link = pp->next;
-	if (s->tail == pp)
-		s->tail = prev;
 	/* the cycle goes on with the removed path's successor */
-	if (s->last == pp)
+	if (was_last)
 		s->last = prev;
-	p->ps_ctx = NULL;
-	free(pp);
-}
-
-static void rr_fail_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct rr_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = true;
-}
-
-static void rr_reinstate_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct rr_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = false;
 }
 
 static unsigned rr_repeat(const struct mp_selector *ps, const struct rr_path *pp)
@@ -124,14 +71,16 @@ static unsigned rr_repeat(const struct mp_selector *ps, const struct rr_path *pp
 /* Next usable path after s->last, cyclically; with weight > 0 if weighted. */
 static struct rr_path *rr_next(struct rr_selector *s, bool weighted)
 {
-	struct rr_path *start = s->last && s->last->next ? s->last->next : s->head;
-	struct rr_path *pp = start;
+	struct mp_ps_entry *start = s->last && s->last->next ? s->last->next : s->list.head;
+	struct mp_ps_entry *e = start;
 
 	do {
-		if (!pp->failed && (pp->weight || !weighted))
+		struct rr_path *pp = (struct rr_path *)e;
+
+		if (!e->failed && (pp->weight || !weighted))
 			return pp;
-		pp = pp->next ? pp->next : s->head;
-	} while (pp != start);
+		e = e->next ? e->next : s->list.head;
+	} while (e != start);
 	return NULL;
 }
 
@@ -142,16 +91,16 @@ static struct mp_path *rr_select_path(struct mp_selector *ps, size_t nr_bytes,
 	struct rr_path *pp;
 
 	(void)nr_bytes;
-	if (!s->head)
+	if (!s->list.head)
 		return NULL;
 	pp = rr_next(s, true);
 	if (!pp)
 		pp = rr_next(s, false);
 	if (!pp)
 		return NULL;
-	s->last = pp;
+	s->last = &pp->entry;
 	*repeat = rr_repeat(ps, pp);
-	return pp->path;
+	return pp->entry.path;
 }
 
 static int rr_path_status(struct mp_selector *ps, struct mp_path *p, int info,
@@ -170,11 +119,11 @@ const struct mp_selector_ops mp_selector_round_robin = {
 	.info_args = 0,
 	.table_args = 1,
 	.create = rr_create,
-	.destroy = rr_destroy,
+	.destroy = mp_ps_destroy,
 	.add_path = rr_add_path,
 	.remove_path = rr_remove_path,
-	.fail_path = rr_fail_path,
-	.reinstate_path = rr_reinstate_path,
+	.fail_path = mp_ps_fail_path,
+	.reinstate_path = mp_ps_reinstate_path,
 	.select_path = rr_select_path,
 	.path_status = rr_path_status,
 };

@@ -13,28 +13,23 @@
  * by: it loses to any path of weight > 0, and among such paths the less
  * loaded one wins. Equal estimates go to the earliest added path.
  */
+#include <stddef.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "mpathfs/path.h"
+#include "mpathfs/selector-list.h"
 #include "mpathfs/selector.h"
 
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "weights must be 32-bit");
 
 struct st_path {
-	struct st_path *next;		/* add order */
-	struct mp_path *path;
+	struct mp_ps_entry entry;	/* first: see selector-list.h */
 	uint64_t in_flight_bytes;
 	unsigned weight;
-	bool failed;
 };
-
-struct st_selector {
-	struct st_path *head, *tail;
-};
+_Static_assert(offsetof(struct st_path, entry) == 0, "selector-list.h needs it first");
 
 /* A 96-bit product hi * 2^32 + lo. */
 struct st_u96 {
@@ -75,91 +70,24 @@ static int st_compare_load(const struct st_path *p1, const struct st_path *p2,
 	return st_cmp_u64(st1.lo, st2.lo);
 }
 
-static int st_create(struct mp_selector *ps)
-{
-	struct st_selector *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	ps->ctx = s;
-	return 0;
-}
-
-static void st_destroy(struct mp_selector *ps)
-{
-	struct st_selector *s = ps->ctx;
-	struct st_path *pp, *next;
-
-	for (pp = s->head; pp; pp = next) {
-		next = pp->next;
-		free(pp);
-	}
-	free(s);
-	ps->ctx = NULL;
-}
-
 static int st_add_path(struct mp_selector *ps, struct mp_path *p, unsigned weight)
 {
-	struct st_selector *s = ps->ctx;
-	struct st_path *pp = calloc(1, sizeof(*pp));
+	struct st_path *pp = mp_ps_add(ps, p, sizeof(*pp));
 
 	if (!pp)
 		return -ENOMEM;
-	pp->path = p;
 	pp->weight = weight;
-	if (s->tail)
-		s->tail->next = pp;
-	else
-		s->head = pp;
-	s->tail = pp;
-	p->ps_ctx = pp;
 	return 0;
-}
-
-static void st_remove_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct st_selector *s = ps->ctx;
-	struct st_path *pp = p->ps_ctx, *prev = NULL, **link = &s->head;
-
-	if (!pp)
-		return;
-	while (*link != pp) {
-		prev = *link;
-		link = &prev->next;
-	}
-	*link = pp->next;
-	if (s->tail == pp)
-		s->tail = prev;
-	p->ps_ctx = NULL;
-	free(pp);
-}
-
-static void st_fail_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct st_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = true;
-}
-
-static void st_reinstate_path(struct mp_selector *ps, struct mp_path *p)
-{
-	struct st_path *pp = p->ps_ctx;
-
-	(void)ps;
-	if (pp)
-		pp->failed = false;
 }
 
 static struct mp_path *st_select_path(struct mp_selector *ps, size_t nr_bytes,
 				      unsigned *repeat)
 {
-	struct st_selector *s = ps->ctx;
+	struct mp_ps_list *l = ps->ctx;
 	struct st_path *pp, *best = NULL;
 
-	for (pp = s->head; pp; pp = pp->next) {
-		if (pp->failed)
+	for (pp = (void *)l->head; pp; pp = (void *)pp->entry.next) {
+		if (pp->entry.failed)
 			continue;
 		if (!best || st_compare_load(pp, best, nr_bytes) < 0)
 			best = pp;
@@ -167,7 +95,7 @@ static struct mp_path *st_select_path(struct mp_selector *ps, size_t nr_bytes,
 	if (!best)
 		return NULL;
 	*repeat = ps->rr_min_io ? ps->rr_min_io : 1;
-	return best->path;
+	return best->entry.path;
 }
 
 static void st_start_io(struct mp_selector *ps, struct mp_path *p, size_t nr_bytes)
@@ -207,12 +135,12 @@ const struct mp_selector_ops mp_selector_service_time = {
 	.name = "service-time",
 	.info_args = 2,
 	.table_args = 2,
-	.create = st_create,
-	.destroy = st_destroy,
+	.create = mp_ps_create,
+	.destroy = mp_ps_destroy,
 	.add_path = st_add_path,
-	.remove_path = st_remove_path,
-	.fail_path = st_fail_path,
-	.reinstate_path = st_reinstate_path,
+	.remove_path = mp_ps_remove_path,
+	.fail_path = mp_ps_fail_path,
+	.reinstate_path = mp_ps_reinstate_path,
 	.select_path = st_select_path,
 	.start_io = st_start_io,
 	.end_io = st_end_io,
