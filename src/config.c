@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -774,6 +775,15 @@ static ssize_t read_file(const char *file, char **out)
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	{
+		struct stat st;
+
+		/* anyone who can write it could point us at any block device */
+		if (fstat(fd, &st) == 0 && (st.st_mode & S_IWOTH)) {
+			close(fd);
+			return -EPERM;
+		}
+	}
 	buf = malloc(cap);
 	if (!buf) {
 		n = -ENOMEM;
@@ -824,7 +834,11 @@ int mp_config_load(const char *file, struct mp_config *cfg, char *err, size_t er
 	if (len < 0) {
 		mp_config_defaults(cfg);
 		snprintf(cfg->file, sizeof(cfg->file), "%s", file);
-		snprintf(err, errlen, "%s: cannot read: %s", file, mp_errstr((int)len));
+		if (len == -EPERM)
+			snprintf(err, errlen, "%s: writable by others: refusing it "
+				 "(chmod o-w %s)", file, file);
+		else
+			snprintf(err, errlen, "%s: cannot read: %s", file, mp_errstr((int)len));
 		return (int)len;
 	}
 	if (strlen(text) != (size_t)len) {

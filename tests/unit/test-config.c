@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mpathfs/config.h"
@@ -693,6 +694,23 @@ Test(config, load_bad_file)
 	cr_assert_eq(ret, -EINVAL);
 	snprintf(expected, sizeof(expected), "%s:3: rr_min_io: 'many' is not a whole number",
 		 name);
+	cr_assert_str_eq(err, expected);
+	cr_assert_null(cfg.paths);
+}
+
+Test(config, load_refuses_world_writable_file)
+{
+	const char text[] = "[path a]\ndevice = /dev/loop0\n";
+	const char *name = temp_file(text, strlen(text));
+	char expected[MP_ERRMSG_MAX];
+	int ret;
+
+	cr_assert_eq(chmod(name, 0666), 0);
+	ret = mp_config_load(name, &cfg, err, sizeof(err));
+	unlink(name);
+	cr_assert_eq(ret, -EPERM);
+	snprintf(expected, sizeof(expected), "%s: writable by others: refusing it (chmod o-w %s)",
+		 name, name);
 	cr_assert_str_eq(err, expected);
 	cr_assert_null(cfg.paths);
 }
