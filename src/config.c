@@ -779,7 +779,7 @@ static ssize_t read_file(const char *file, char **out)
 		struct stat st;
 
 		/* anyone who can write it could point us at any block device */
-		if (fstat(fd, &st) == 0 && (st.st_mode & S_IWOTH)) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWOTH)) {
 			close(fd);
 			return -EPERM;
 		}
