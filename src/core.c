@@ -19,6 +19,7 @@
 
 #include "mpathfs/core.h"
 #include "mpathfs/log.h"
+#include "mpathfs/prio.h"
 #include "mpathfs/util.h"
 
 void mp_core_lock(struct mp_core *c)
@@ -622,9 +623,19 @@ void mp_core_pg_init_end(struct mp_core *c, struct mp_group *g, bool ok, const c
 	mp_core_lock(c);
 	c->pg_init_running = false;
 	if (ok) {
-		for (unsigned i = 0; i < g->nr_paths; i++)
-			if (g->paths[i]->alua_state >= 0)
+		/*
+		 * Active/optimized now: say so at once, or the next priority
+		 * report of another group would see this one still at standby
+		 * and move the I/O straight back.
+		 */
+		for (unsigned i = 0; i < g->nr_paths; i++) {
+			if (g->paths[i]->alua_state >= 0) {
 				g->paths[i]->alua_state = 0x0;
+				g->paths[i]->prio = MP_PRIO_AO;
+			}
+		}
+		if (c->dynamic_prio && g->priority < MP_PRIO_AO)
+			g->priority = MP_PRIO_AO;
 		c->pg_init_count++;
 		c->pg_init_group = NULL;
 		c->current_pg = g;
