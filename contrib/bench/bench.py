@@ -13,6 +13,8 @@
   bench.py shares BEFORE.json AFTER.json
       "TOTAL a=PCT b=PCT ...": I/Os between two `show stats json` replies and
       each path's share of them.
+  bench.py busy [SECONDS]
+      Whole-machine busy cores over SECONDS (default 5).
   bench.py fiosum FIO.json
       "iops p99_us mean_us" of one fio JSON output (reads and writes together).
 
@@ -234,6 +236,12 @@ def cmd_report(argv):
             csv.append("%s,%s,%s,%d,%.1f,%.2f,%.1f,%.1f,%.2f,%.2f,%.3f,%.4f,%.4f,%.4f,%.4f" % (
                 w, nj, t, m["n"], m["iops"], m["mbps"], m["p99_us"], m["mean_us"],
                 m["cpu_proc_us"], m["cpu_sys_us"], m["other_cores"], vr, vf, cr, cf))
+    others = [r["other_cores"] for r in recs if r["rc"] == 0 and not r["error"]]
+    if others:
+        lines.append("")
+        lines.append("other load on the machine during the runs (whole-machine busy minus attributed):"
+                     " median %.2f cores, max %.2f, of %d" % (statistics.median(others), max(others),
+                                                              os.cpu_count()))
     table = "\n".join(lines)
     print(table)
     with open(os.path.join(outdir, "table.txt"), "w") as f:
@@ -250,10 +258,11 @@ def cmd_report(argv):
 
 def chart(outdir, med, targets, cases):
     dat = os.path.join(outdir, "chart.dat")
+    base = "raw" if "raw" in targets else targets[0]
     with open(dat, "w") as f:
         f.write("case " + " ".join('"%s"' % t for t in targets) + "\n")
         for w, nj in cases:
-            raw = med.get(("raw", w, nj))
+            raw = med.get((base, w, nj))
             row = ['"%s nj%s"' % (WL_DESC.get(w, w).replace(" QD", "\\nQD"), nj)]
             for t in targets:
                 m = med.get((t, w, nj))
@@ -282,8 +291,8 @@ set grid ytics
 set bmargin 4
 set xtics scale 0
 set multiplot layout 2,1 title 'mpathfs side by side (fio O_DIRECT libaio, medians)'
-set title 'Throughput relative to the raw loop device (%%, higher is better)'
-set ylabel '%% of raw IOPS'
+set title 'Throughput relative to %s (%%, higher is better)'
+set ylabel '%% of %s IOPS'
 set yrange [0:*]
 plot for [i=2:%d] '%s' index 0 using i:xtic(1) title columnheader(i)
 set title 'CPU per I/O, attributed (us, log scale, lower is better)'
@@ -292,7 +301,7 @@ set logscale y
 set yrange [*:*]
 plot for [i=2:%d] '%s' index 1 using i:xtic(1) title columnheader(i)
 unset multiplot
-""" % (os.path.join(outdir, "chart.png"), n + 1, dat, n + 1, dat))
+""" % (os.path.join(outdir, "chart.png"), base, base, n + 1, dat, n + 1, dat))
     try:
         r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
         if r.returncode:
@@ -314,6 +323,17 @@ def cmd_shares(argv):
     return 0
 
 
+def cmd_busy(argv):
+    """busy cores over SECONDS seconds (whole machine)"""
+    secs = float(argv[0]) if argv else 5.0
+    a, _ = proc_stat_busy()
+    t = time.monotonic()
+    time.sleep(secs)
+    b, _ = proc_stat_busy()
+    print("%.2f" % ((b - a) / (time.monotonic() - t)))
+    return 0
+
+
 def cmd_fiosum(argv):
     iops, mbps, p99, mean = fio_summary(load_fio_json(argv[0]))
     print("%.0f %.0f %.0f" % (iops, p99, mean))
@@ -321,7 +341,8 @@ def cmd_fiosum(argv):
 
 
 def main():
-    cmds = {"fio": cmd_fio, "report": cmd_report, "shares": cmd_shares, "fiosum": cmd_fiosum}
+    cmds = {"fio": cmd_fio, "report": cmd_report, "shares": cmd_shares, "fiosum": cmd_fiosum,
+            "busy": cmd_busy}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2

@@ -49,7 +49,9 @@
 #define ALIGN 4096
 #define AIO_DEPTH 1024
 #define REAPERS 2
+#ifndef WORKERS
 #define WORKERS 16
+#endif
 
 enum { INO_ROOT = 1, INO_DISK };
 

@@ -128,10 +128,16 @@ MOUNTS=()		# "PID MOUNTPOINT KIND" of refpt / nbdfuse / mpathfs
 FAULT_MOUNTS=()		# "PID MOUNTPOINT" of faultfs
 CLEANED=0
 
+# fuse_conn_abort MNT: abort the FUSE connection of MNT (its requests fail
+# with ENOTCONN). The connection's number comes from mountinfo, not stat(2),
+# which would hang on a server that answers nothing.
 fuse_conn_abort() {
 	local dev
-	dev=$(stat -c %d "$1" 2>/dev/null) || return 0
-	[ -w "/sys/fs/fuse/connections/$dev/abort" ] && echo 1 >"/sys/fs/fuse/connections/$dev/abort"
+	dev=$(awk -v m="$1" '$5 == m { split($3, d, ":"); print d[1] * 1048576 + d[2]; exit }' \
+		/proc/self/mountinfo)
+	[ -n "$dev" ] && [ -w "/sys/fs/fuse/connections/$dev/abort" ] &&
+		echo 1 >"/sys/fs/fuse/connections/$dev/abort"
+	return 0
 }
 
 mounted() { awk -v m="$1" '$2 == m { f = 1 } END { exit !f }' /proc/mounts; }
@@ -280,7 +286,9 @@ wait_file() {
 start_mpathfs() {
 	local mnt=$1 cfg=$2 logf=$3
 	mkdir -p "$mnt"
-	"$BIN/mpathfs" "$mnt" -c "$cfg" -f >"$logf" 2>&1 &
+	# in logs/ with core dumps on: a crash leaves logs/core (core_pattern
+	# permitting), turned into a backtrace for the report
+	(cd "$OUT/logs" && ulimit -c unlimited && exec "$BIN/mpathfs" "$mnt" -c "$cfg" -f) >"$logf" 2>&1 &
 	MP_PID=$!
 	MOUNTS+=("$MP_PID $mnt mpathfs")
 	wait_file "$MP_PID" "$mnt/mpatha" "mpathfs on $mnt" || die "mpathfs did not start"
@@ -326,7 +334,8 @@ exec > >(trap '' INT TERM HUP; exec tee -a "$OUT/run.log") 2>&1
 log "mpathfs bench: $0 ${ARGS[*]}"
 log "output: $OUT"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-log "load average before: $LOAD_BEFORE (nproc $(nproc))"
+BUSY_BEFORE=$(python3 "$HERE/bench.py" busy 5)
+log "load average before: $LOAD_BEFORE; busy before (5 s): $BUSY_BEFORE of $(nproc) cores"
 
 log "building mpathfs (ninja -C build) and the bench programs"
 if [ ! -f "$TOP/build/build.ninja" ]; then
@@ -512,20 +521,26 @@ perf_target() {
 		echo "## top symbols (self)"
 		perf report -i "$OUT/perf-$name.data" --no-children --sort dso,symbol --stdio -g none \
 			--percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
-		echo "## syscalls and switches per I/O (perf stat over ${d}s)"
+		echo "## syscalls and context switches per request (perf stat over ${d}s; per /dev/fuse read, one per request)"
 		python3 - "$OUT/perf-stat-$name.csv" "$(tail -n 1 "$OUT/perf.jsonl")" "$d" <<'PY'
 import json, sys
+# perf stat -p counts the threads there when it attached: normalise by the
+# /dev/fuse reads those threads did (one per request), not by fio's IOPS
 iops = json.loads(sys.argv[2])["iops"]
 secs = float(sys.argv[3])
+rows = []
 for line in open(sys.argv[1]):
     f = line.strip().split(",")
     if len(f) < 3 or line.startswith("#") or not f[0].replace(".", "").isdigit():
         continue
-    v = float(f[0])
-    if f[2] == "task-clock":	# msec
-        print("%-40s %14.0f ms  %8.1f us per I/O" % (f[2], v, v * 1e3 / (iops * secs) if iops else 0))
+    rows.append((f[2], float(f[0])))
+reqs = dict(rows).get("syscalls:sys_enter_read", 0)
+print("requests seen: %.0f (fio: %.0f IOPS x %.0f s = %.0f)" % (reqs, iops, secs, iops * secs))
+for name, v in rows:
+    if name == "task-clock":	# msec
+        print("%-40s %14.0f ms  %8.1f us per request" % (name, v, v * 1e3 / reqs if reqs else 0))
     else:
-        print("%-40s %14.0f  %8.3f per I/O" % (f[2], v, v / (iops * secs) if iops else 0))
+        print("%-40s %14.0f  %8.3f per request" % (name, v, v / reqs if reqs else 0))
 PY
 	} >"$OUT/perf-$name.txt" 2>&1
 	log "perf: $OUT/perf-$name.txt"
@@ -712,13 +727,21 @@ fi
 # ------------------------------------------------------------ report
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+CRASH=""
+for c in "$OUT"/logs/core*; do
+	[ -f "$c" ] || continue
+	gdb -q -batch -ex 'info threads' -ex 'thread apply all bt 20' "$BIN/mpathfs" "$c" \
+		>"$c.bt.txt" 2>&1 || echo "(gdb not installed: no backtrace)" >>"$c.bt.txt"
+	CRASH+="$c "
+	log "mpathfs crashed: core $c, backtrace $c.bt.txt"
+done
 {
 	echo "# mpathfs bench, $START_TS"
 	echo
-	echo "Command: \`contrib/bench/run.sh ${ARGS[*]}\`"
+	echo "Command: \`contrib/bench/run.sh${ARGS[*]:+ ${ARGS[*]}}\`"
 	echo
 	echo "Machine: $(nproc) CPUs, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);"
-	echo "load average before $LOAD_BEFORE, after $LOAD_AFTER."
+	echo "load average before $LOAD_BEFORE (busy $BUSY_BEFORE cores over 5 s), after $LOAD_AFTER."
 	echo "fio $(fio --version), libfuse $(pkg-config --modversion fuse3), nbdkit $(nbdkit --version 2>/dev/null | awk '{ print $2 }' || echo -)."
 	echo "Image: $SIZE of random data on $(df -T "$WORK" | awk 'NR == 2 { print $2 }'); runs ${RUNTIME}s + ${RAMP}s ramp, median of $REPS."
 	echo "mpathfs: build/mpathfs (sha256 $(sha256sum "$BIN/mpathfs" | cut -c1-16)), selector service-time, path_checker none."
@@ -736,6 +759,16 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 		echo '```'
 		column -t -s, "$OUT/selectors.csv"
 		echo '```'
+		echo
+	fi
+	if [ -n "$CRASH" ]; then
+		echo "## mpathfs crashed during the run"
+		echo
+		for c in $CRASH; do
+			echo '```'
+			grep -A25 -m1 'received signal\|^#0' "$c.bt.txt" | head -40
+			echo '```'
+		done
 		echo
 	fi
 	if [ -s "$MEMF" ]; then
