@@ -212,6 +212,9 @@ static void *timer_main(void *arg)
 		} else {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			now = now_ns();
+			/* due while we scanned: go round again rather than wrap the wait */
+			if (next <= now)
+				continue;
 			ts.tv_sec += (time_t)((next - now) / 1000000000ull);
 			ts.tv_nsec += (long)((next - now) % 1000000000ull);
 			if (ts.tv_nsec >= 1000000000L) {

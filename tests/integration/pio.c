@@ -308,5 +308,6 @@ int main(int argc, char **argv)
 	       depth, nwrites, wbytes, nreads, mismatches);
 	close(dfd);
 	close(fd);
+	free(buf);
 	return mismatches ? 1 : 0;
 }
