@@ -209,8 +209,9 @@ build_shim_tests() {
 		srcs=("$src/tests/unit/$t.c" "$src/tests/tsan/runner.c")
 		[[ $fake == *" $t "* ]] && srcs+=("$src/tests/unit/fake-engine.c")
 		largs=()
+		# shellcheck disable=SC2054
 		[[ $wrap == *" $t "* ]] && largs+=(-Wl,--wrap=pthread_mutex_unlock)
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2086,SC2046
 		if gcc -std=gnu11 -g -O1 $cflags -Wall -Wextra -Wno-format-zero-length \
 			-Wno-sign-compare -Wno-unused-parameter \
 			-I"$src/tests/tsan" -I"$src/include" -I"$src/tests/unit" \

@@ -350,4 +350,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:	# Ctrl-C: run.sh cleans up
+        sys.exit(130)

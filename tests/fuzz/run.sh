@@ -39,6 +39,7 @@ mkdir -p "$out/obj" "$out/crashes"
 
 # ------------------------------------------------------------- toolchain
 
+# shellcheck disable=SC2054
 san=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 
 probe() {
@@ -77,6 +78,8 @@ mapfile -t sources < <(sed -n '/^core_sources = files(/,/)/p' "$src/meson.build"
 deps_cflags=$(pkg-config --cflags inih json-c)
 deps_libs="$(pkg-config --libs inih json-c) -laio -lsgutils2 -lpthread"
 version=$(sed -n "s/^  version: '\([^']*\)'.*/\1/p" "$src/meson.build" | head -n 1)
+# the quotes around the version are part of the word: a string literal
+# shellcheck disable=SC2089,SC2090
 cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
 -I$src/include $deps_cflags -DMPATHFS_VERSION=\"${version:-fuzz}\" ${san[*]}"
 # the library gets coverage instrumentation, the fuzzer's main only in the targets
@@ -107,10 +110,11 @@ if [ "${#todo[@]}" -gt 0 ]; then
 		{ echo "fuzz: compiling the sources failed" >&2; exit 1; }
 fi
 rm -f "$out/libmpathfs-fuzz.a"
+# shellcheck disable=SC2046
 (cd "$out/obj" && ar rcs ../libmpathfs-fuzz.a $(printf '%s\n' "${sources[@]}" |
 	sed 's|.*/||; s|\.c$|.o|'))
 for t in "${targets[@]}"; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2090
 	$cc $cflags -fsanitize=fuzzer "$fz/fuzz-$t.c" "$out/libmpathfs-fuzz.a" $deps_libs \
 		-o "$out/fuzz-$t" || { echo "fuzz: building fuzz-$t failed" >&2; exit 1; }
 done
