@@ -228,6 +228,8 @@ int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
 	initial_priorities(d);
 	mp_dev_init(&d->dev, &d->engine, size, align,
 		    (uint64_t)cfg->max_io_memory_mb << 20);
+	/* two workers always stay free for control, status and the like */
+	d->dev.max_waiters = MP_FUSE_THREADS - 2;
 	return 0;
 
 fail_paths:

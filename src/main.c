@@ -21,8 +21,6 @@
 #include "mpathfs/log.h"
 #include "mpathfs/notify.h"
 
-#define FUSE_MAX_THREADS 16
-
 struct options {
 	const char *config;
 	const char *mountpoint;
@@ -250,8 +248,8 @@ int main(int argc, char **argv)
 	 * another idle exits, and each request paid for a new thread (with a
 	 * cloned /dev/fuse fd and a splice pipe).
 	 */
-	fuse_loop_cfg_set_max_threads(lc, FUSE_MAX_THREADS);
-	fuse_loop_cfg_set_idle_threads(lc, FUSE_MAX_THREADS);
+	fuse_loop_cfg_set_max_threads(lc, MP_FUSE_THREADS);
+	fuse_loop_cfg_set_idle_threads(lc, MP_FUSE_THREADS);
 	fuse_loop_cfg_set_clone_fd(lc, 0);
 	r = fuse_session_loop_mt(se, lc);
 	fuse_loop_cfg_destroy(lc);

@@ -62,6 +62,8 @@ int mp_dev_init(struct mp_dev *dev, struct mp_engine *engine,
 	dev->budget_limit = budget_bytes;
 	dev->budget_used = 0;
 	dev->nr_live = 0;
+	dev->nr_waiters = 0;
+	dev->max_waiters = 0;
 	dev->io_timeout_ns = 0;
 	dev->pio_head = dev->pio_tail = NULL;
 	dev->nr_orphans = 0;
@@ -88,12 +90,21 @@ void mp_dev_destroy(struct mp_dev *dev)
 	pthread_mutex_destroy(&dev->budget_mu);
 }
 
-/* A request bigger than the whole budget still runs, alone. */
+/*
+ * A request bigger than the whole budget still runs, alone. At most
+ * max_waiters callers wait (FUSE workers): the rest go over the budget
+ * rather than leave no worker to serve `control`, which is how a queue
+ * with no path gets released.
+ */
 static void budget_get(struct mp_dev *dev, size_t bytes)
 {
 	pthread_mutex_lock(&dev->budget_mu);
-	while (bytes && dev->budget_used && dev->budget_used + bytes > dev->budget_limit)
+	while (bytes && dev->budget_used && dev->budget_used + bytes > dev->budget_limit &&
+	       (!dev->max_waiters || dev->nr_waiters < dev->max_waiters)) {
+		dev->nr_waiters++;
 		pthread_cond_wait(&dev->budget_cv, &dev->budget_mu);
+		dev->nr_waiters--;
+	}
 	dev->budget_used += bytes;
 	dev->nr_live++;
 	pthread_mutex_unlock(&dev->budget_mu);

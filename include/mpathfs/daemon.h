@@ -15,6 +15,9 @@
 #include "mpathfs/io-engine.h"
 #include "mpathfs/request.h"
 
+/* FUSE workers; all but two may wait for I/O memory (request.c budget_get). */
+#define MP_FUSE_THREADS 16
+
 struct mp_daemon {
 	struct mp_config cfg;
 	struct mp_engine engine;

@@ -42,6 +42,8 @@ struct mp_dev {
 	pthread_cond_t budget_cv;
 	uint64_t budget_used, budget_limit;	/* bytes of bounce buffers */
 	unsigned nr_live;			/* requests not yet freed */
+	unsigned nr_waiters;			/* callers waiting for budget */
+	unsigned max_waiters;			/* 0: no limit (see budget_get) */
 
 	uint64_t io_timeout_ns;		/* 0: never expire I/O */
 	pthread_mutex_t pio_mu;
