@@ -124,13 +124,16 @@ say "qemu exited ($qrc) after $(elapsed) s"
 
 boot_at=$(awk '/mpathfs-vm: userland ready/ { gsub(/[][]/, "", $1); print $1; exit }' "$RUN/console.log")
 [ -n "$boot_at" ] && say "launch to guest userland: ${boot_at} s"
+# the guest runs the tests in order and prints one result line each
+mapfile -t results < <(sed -n 's/^\[ *[0-9.]*\] MPATHFS-VM-RESULT: \([A-Z]*\) \([^ ]*\).*$/\1 \2/p' "$RUN/console.log")
 npass=0 nfail=0 nskip=0
-for t in "${TESTS[@]}"; do
-	r=$(sed -n "s/^\[ *[0-9.]*\] MPATHFS-VM-RESULT: \([A-Z]*\) $t\( .*\)\?\$/\1/p" "$RUN/console.log" | tail -n 1)
+for i in "${!TESTS[@]}"; do
+	t=${TESTS[$i]}
+	r=${results[$i]:-}
 	case $r in
-	PASS) npass=$((npass + 1)) ;;
-	SKIP) nskip=$((nskip + 1)) ;;
-	FAIL) nfail=$((nfail + 1)) ;;
+	"PASS $t") npass=$((npass + 1)) r=PASS ;;
+	"SKIP $t") nskip=$((nskip + 1)) r=SKIP ;;
+	"FAIL $t") nfail=$((nfail + 1)) r=FAIL ;;
 	*) say "no result line for $t"; nfail=$((nfail + 1)); r=NONE ;;
 	esac
 	say "$t: $r"

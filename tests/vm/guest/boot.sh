@@ -32,9 +32,13 @@ while read -r t; do
 	start=$(cut -d' ' -f1 /proc/uptime)
 	# the last test need not take its SCSI targets down
 	[ "$k" = "$ntests" ] && export VM_LAST_TEST=1
+	# logs in out/NAME (out/NAME.K when NAME runs again in this boot)
+	out=/vm/out/$t
+	[ -e "$out" ] && out=/vm/out/$t.$k
+	export VM_OUT_DIR=$out
 	echo "mpathfs-vm: ===== $t (limit ${limit}s) ====="
 	# SIGTERM at the limit lets the test clean up; SIGKILL 15 s later
-	timeout -k 15 "$limit" bash "/vm/guest/test-$t.sh" 2>&1 | tee "/vm/out/$t.log"
+	timeout -k 15 "$limit" bash "/vm/guest/test-$t.sh" 2>&1 | tee "$out.log"
 	rc=${PIPESTATUS[0]}
 	secs=$(awk -v a="$start" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }')
 	case $rc in

@@ -25,7 +25,7 @@ export PATH=/usr/sbin:/usr/bin:/bb
 
 VM_NAME=$(basename "$0" .sh)
 VM_NAME=${VM_NAME#test-}
-VM_OUT=/vm/out/$VM_NAME		# logs, kept on the host's side of the share
+VM_OUT=${VM_OUT_DIR:-/vm/out/$VM_NAME}	# logs, on the host's side of the share
 MPATHFS=${MPATHFS:-/vm/bin/mpathfs}
 VM_TMP=/tmp/vm-$VM_NAME		# LUN images and scratch (guest tmpfs)
 VM_MNT=/run/vm-$VM_NAME/mpath	# the FUSE mount

@@ -14,12 +14,14 @@
 #
 # Two verifying writers run throughout and see no error: the usual one on
 # ext4 (on the device's first 112 MiB), and a raw one straight on the
-# device file, over 2 MiB past the file system. The raw one measures
+# device file, over 1 MiB past the file system. The raw one measures
 # mpathfs's own stalls: its slowest write must be under io_timeout +
 # MPATHFS_VM_STALL_MARGIN (default 4) seconds. Its area is small on
 # purpose: a write that was in flight on a when the transition began comes
 # back only when the transition ends, and newer writes to the same blocks
-# must not wait for that (each block is written again within seconds). An ext4 write can wait for a journal write that itself waited
+# must not wait for that (each block is written again within a second).
+# So that some of its writes are surely in flight on a at that moment, the
+# ext4 writer is paused (SIGSTOP) for the second around the transition. An ext4 write can wait for a journal write that itself waited
 # out io_timeout, so the ext4 writer gets twice io_timeout + the margin.
 . "$(dirname "$0")/lib.sh"
 
@@ -35,14 +37,18 @@ vm_start_daemon
 vm_fs_up 112
 vm_seed
 vm_writer_start 600
-vm_fio_start raw 600 / --filename="$VM_DEV" --offset=112M --size=2M --fallocate=none
+vm_fio_start raw 600 / --filename="$VM_DEV" --offset=112M --size=1M --iodepth=8 --fallocate=none
 sleep 2
 vm_groups_summary
 vm_io_window 3
 # a's group is first (or a shares one group with b): a carries I/O
 [ "${VM_DIO[1]}" -gt 0 ] || vm_fail "a (active/optimized, first in the config) carried no I/O"
 
+kill -STOP "${VM_FIO_PID[fs]}"
+sleep 1
 vm_alua 1 15
+sleep 1
+kill -CONT "${VM_FIO_PID[fs]}"
 settle=$((io_timeout + 2 * 2 + 1))
 vm_log "waiting ${settle}s (io_timeout + 2 checker intervals) for a to be out of use"
 sleep "$settle"
