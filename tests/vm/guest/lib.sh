@@ -564,7 +564,7 @@ vm_fio_end() {
 
 # vm_fio_check TAG STATUS STOPPED
 vm_fio_check() {
-	local tag=$1 rc=$2 stopped=$3 err ios json=$VM_OUT/fio-$1.json
+	local tag=$1 rc=$2 stopped=$3 err ios how json=$VM_OUT/fio-$1.json
 	# ended by SIGINT, fio exits non-zero and notes the signal before the
 	# JSON: the JSON's error field tells
 	if [ "$rc" != 0 ] && ! { [ "$stopped" = 1 ] && [ "$rc" -ge 128 ]; }; then
@@ -585,7 +585,9 @@ vm_fio_check() {
 	VM_FIO_IOS=$ios
 	VM_FIO_CLAT_MAX=$(jq -r '.jobs[0].write.clat_ns.max / 1e9' "$json")
 	[ "${ios:-0}" -gt 0 ] 2>/dev/null || vm_fail "the writer $tag did no I/O"
-	vm_log "writer $tag done: $ios writes, verified as it went, 0 errors, slowest write ${VM_FIO_CLAT_MAX} s"
+	how="verified as it went"
+	[ "$(jq -r '.jobs[0]["job options"].verify' "$json")" = 0 ] && how="not verified"
+	vm_log "writer $tag done: $ios writes, $how, 0 errors, slowest write ${VM_FIO_CLAT_MAX} s"
 }
 
 # vm_writer_start SECONDS [FIO ARGS...]: the ext4 writer (tag fs), on a

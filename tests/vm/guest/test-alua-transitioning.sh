@@ -12,17 +12,20 @@
 # and b share a group or each has its own); then a's port group is
 # active/optimized again and a must be usable again.
 #
-# Two verifying writers run throughout and see no error: the usual one on
+# Two writers run throughout and see no error: the usual verifying one on
 # ext4 (on the device's first 112 MiB), and a raw one straight on the
-# device file, over 1 MiB past the file system. The raw one measures
+# device file, over 1 MiB past the file system, that only writes (a
+# verifying fio spends half its time reading back, and only writes must
+# wait for an older write to the same blocks). The raw one measures
 # mpathfs's own stalls: its slowest write must be under io_timeout +
 # MPATHFS_VM_STALL_MARGIN (default 4) seconds. Its area is small on
 # purpose: a write that was in flight on a when the transition began comes
 # back only when the transition ends, and newer writes to the same blocks
 # must not wait for that (each block is written again within a second).
 # So that some of its writes are surely in flight on a at that moment, the
-# ext4 writer is paused (SIGSTOP) for the second around the transition. An ext4 write can wait for a journal write that itself waited
-# out io_timeout, so the ext4 writer gets twice io_timeout + the margin.
+# ext4 writer is paused (SIGSTOP) for the second around the transition.
+# An ext4 write can wait for a journal write that itself waited out
+# io_timeout, so the ext4 writer gets twice io_timeout + the margin.
 . "$(dirname "$0")/lib.sh"
 
 io_timeout=5
@@ -37,7 +40,7 @@ vm_start_daemon
 vm_fs_up 112
 vm_seed
 vm_writer_start 600
-vm_fio_start raw 600 / --filename="$VM_DEV" --offset=112M --size=1M --iodepth=8 --fallocate=none
+vm_fio_start raw 600 / --filename="$VM_DEV" --offset=112M --size=1M --iodepth=8 --fallocate=none --verify=0
 sleep 2
 vm_groups_summary
 vm_io_window 3
