@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Quick start (1): install build dependencies, build, and mount a demo
 # multipath device: two loop-device paths over one sparse image, configured
-# from etc/mpath.ini.example. `demo.sh stop` takes it all down again.
+# from etc/mpathfs.ini.example. `demo.sh stop` takes it all down again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +46,7 @@ done
 # the example config with its placeholder devices swapped for the demo's
 sed -e "s|^device = /dev/loop0|device = $(cat "$DEMO/loop0")|" \
     -e "s|^device = /dev/loop1|device = $(cat "$DEMO/loop1")|" \
-    etc/mpath.ini.example > "$DEMO/mpath.ini"
+    etc/mpathfs.ini.example > "$DEMO/mpath.ini"
 ./build/mpathfs "$MNT" -c "$DEMO/mpath.ini"
 
 exec 3<>"$MNT/control"
