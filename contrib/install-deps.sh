@@ -6,7 +6,10 @@ set -euo pipefail
 
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev fuse3 libfuse3-dev
 	libaio-dev libsgutils2-dev libinih-dev libjson-c-dev util-linux)
-test_pkgs=(libcriterion-dev fio e2fsprogs python3 valgrind systemd man-db groff-base mandoc)
+test_pkgs=(
+	# the vm tier (tests/vm): a qemu guest with Debian's kernel package
+	qemu-system-x86 busybox-static sg3-utils jq
+	libcriterion-dev fio e2fsprogs python3 valgrind systemd man-db groff-base mandoc)
 
 case "${1:-build}" in
 build) pkgs=("${build_pkgs[@]}") ;;

@@ -73,7 +73,7 @@ enum sect_kind { SECT_NONE, SECT_MULTIPATH, SECT_GROUP, SECT_PATH };
 enum {
 	MK_NAME, MK_PATH_SELECTOR, MK_RR_MIN_IO, MK_NO_PATH_RETRY, MK_FAILBACK,
 	MK_PATH_CHECKER, MK_POLLING_INTERVAL, MK_MAX_POLLING_INTERVAL,
-	MK_CHECKER_TIMEOUT, MK_IO_TIMEOUT, MK_HARDWARE_HANDLER, MK_PRIO,
+	MK_CHECKER_TIMEOUT, MK_IO_TIMEOUT, MK_SCSI_TIMEOUT, MK_HARDWARE_HANDLER, MK_PRIO,
 	MK_PG_INIT_RETRIES, MK_PG_INIT_DELAY_MSECS, MK_MAX_IO_MEMORY_MB,
 	MK_FLAP_THRESHOLD, MK_FLAP_WINDOW, MK_FLAP_HOLDOFF, MK_PATH_GROUPING_POLICY,
 	MK_COUNT
@@ -367,6 +367,7 @@ static const struct key multipath_keys[MK_COUNT] = {
 				      MP_OFF(max_polling_interval), 1, 4 * 3600 },
 	[MK_CHECKER_TIMEOUT] = { "checker_timeout", set_uint, MP_OFF(checker_timeout), 1, 600 },
 	[MK_IO_TIMEOUT] = { "io_timeout", set_uint, MP_OFF(io_timeout), 1, 3600 },
+	[MK_SCSI_TIMEOUT] = { "scsi_timeout", set_uint, MP_OFF(scsi_timeout), 0, 3600 },
 	[MK_HARDWARE_HANDLER] = { "hardware_handler", set_hw_handler, 0, 0, 0 },
 	[MK_PRIO] = { "prio", set_prio, 0, 0, 0 },
 	[MK_PG_INIT_RETRIES] = { "pg_init_retries", set_uint, MP_OFF(pg_init_retries), 0, 50 },

@@ -35,6 +35,22 @@ static void open_error(const struct mp_config *cfg, const struct mp_config_path 
 
 #define IDENT_TIMEOUT_MS 5000
 
+/* scsi_timeout, if set, bounds how long sd can hold a write stranded on a failing path. */
+static int set_scsi_timeout(unsigned secs, int fd, const char *file, const char *device,
+			    char *msg, size_t msglen)
+{
+	int r;
+
+	if (!secs)
+		return 0;
+	r = mp_scsi_set_timeout(fd, secs);
+	if (r < 0)
+		snprintf(msg, msglen, "%s%sscsi_timeout: cannot set it on '%s': %s",
+			 file ? file : "", file ? ": " : "", device,
+			 r == -ENOTBLK || r == -ENOENT ? "not a SCSI disk" : mp_errstr(r));
+	return r;
+}
+
 /*
  * SCSI paths must show one LUN (VPD 0x83); paths without SCSI identity
  * were already held to the same size. A mix of the two is refused too.
@@ -185,6 +201,10 @@ int mp_daemon_open(struct mp_daemon *d, char *err, size_t errlen)
 			r = -EINVAL;
 			goto fail_paths;
 		}
+		r = set_scsi_timeout(cfg->scsi_timeout, d->devs[i].fd, cfg->file, p->device,
+				     err, errlen);
+		if (r < 0)
+			goto fail_paths;
 	}
 	/* a different LUN is the clearer message, so identity comes before size */
 	r = check_identity(d, err, errlen);
@@ -335,6 +355,9 @@ static int open_new_path(struct mp_daemon *d, const char *device, struct mp_path
 		r = -EINVAL;
 		goto fail;
 	}
+	r = set_scsi_timeout(d->cfg.scsi_timeout, dev->fd, NULL, device, msg, msglen);
+	if (r < 0)
+		goto fail;
 	mp_core_lock(c);
 	if (c->nr_paths) {
 		snprintf(first_wwid, sizeof(first_wwid), "%s", c->paths[0]->dev.wwid);
@@ -589,6 +612,12 @@ int mp_daemon_reload(struct mp_daemon *d, char *msg, size_t msglen)
 	mp_core_lock(c);
 	old = d->cfg;
 	d->cfg = nc;
+	for (i = 0; nc.scsi_timeout && nc.scsi_timeout != old.scsi_timeout && i < c->nr_paths; i++) {
+		r = mp_scsi_set_timeout(c->paths[i]->dev.fd, nc.scsi_timeout);
+		if (r < 0)
+			mp_warn("path %s: scsi_timeout: cannot set it: %s", c->paths[i]->name,
+				mp_errstr(r));
+	}
 	mp_events_emit(c->events, MP_EV_RELOAD, NULL, NULL, "%u paths added, %u removed",
 		       added, removed);
 	mp_core_unlock(c);

@@ -7,12 +7,16 @@
  * READY "succeeds" with no sense and only the host status tells.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <scsi/sg.h>
 #include <scsi/sg_lib.h>
 #include <scsi/sg_pt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "mpathfs/log.h"
 #include "mpathfs/scsi.h"
@@ -24,6 +28,34 @@ int mp_scsi_probe(int fd)
 	if (ioctl(fd, SG_GET_VERSION_NUM, &version) < 0)
 		return -errno;
 	return 0;
+}
+
+int mp_scsi_set_timeout(int fd, unsigned secs)
+{
+	char path[80], val[16];
+	struct stat st;
+	int sfd, n, r = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	/* a partition's own directory has no device/ link: its disk's has */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/device/timeout",
+		 major(st.st_rdev), minor(st.st_rdev));
+	sfd = open(path, O_WRONLY | O_CLOEXEC);
+	if (sfd < 0 && errno == ENOENT) {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../device/timeout",
+			 major(st.st_rdev), minor(st.st_rdev));
+		sfd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	if (sfd < 0)
+		return -errno;
+	n = snprintf(val, sizeof(val), "%u\n", secs);
+	if (write(sfd, val, (size_t)n) != n)
+		r = -errno;
+	close(sfd);
+	return r;
 }
 
 /* sg_pt counts whole seconds; never round a short timeout down to none. */

@@ -254,13 +254,13 @@ static void show_config(const struct mp_config *cfg, FILE *f)
 	fprintf(f, "[multipath]\nname = %s\npath_selector = %s\nrr_min_io = %u\n"
 		"no_path_retry = %s\nfailback = %s\npath_checker = %s\n"
 		"polling_interval = %u\nmax_polling_interval = %u\n"
-		"checker_timeout = %u\nio_timeout = %u\nhardware_handler = %s\n"
+		"checker_timeout = %u\nio_timeout = %u\nscsi_timeout = %u\nhardware_handler = %s\n"
 		"prio = %s\npg_init_retries = %u\npg_init_delay_msecs = %u\n"
 		"max_io_memory_mb = %u\nflap_threshold = %u\nflap_window = %u\n"
 		"flap_holdoff = %u\npath_grouping_policy = %s\n",
 		cfg->name, cfg->path_selector, cfg->rr_min_io, npr, fb,
 		mp_checker_name(cfg->path_checker), cfg->polling_interval,
-		cfg->max_polling_interval, cfg->checker_timeout, cfg->io_timeout,
+		cfg->max_polling_interval, cfg->checker_timeout, cfg->io_timeout, cfg->scsi_timeout,
 		mp_hw_handler_name(cfg->hardware_handler), mp_prio_name(cfg->prio),
 		cfg->pg_init_retries, cfg->pg_init_delay_msecs, cfg->max_io_memory_mb,
 		cfg->flap_threshold, cfg->flap_window, cfg->flap_holdoff,
@@ -391,6 +391,7 @@ static json_object *config_json(const struct mp_config *cfg)
 	json_object_object_add(o, "max_polling_interval", json_u64(cfg->max_polling_interval));
 	json_object_object_add(o, "checker_timeout", json_u64(cfg->checker_timeout));
 	json_object_object_add(o, "io_timeout", json_u64(cfg->io_timeout));
+	json_object_object_add(o, "scsi_timeout", json_u64(cfg->scsi_timeout));
 	json_object_object_add(o, "hardware_handler", json_object_new_string(mp_hw_handler_name(cfg->hardware_handler)));
 	json_object_object_add(o, "prio", json_object_new_string(mp_prio_name(cfg->prio)));
 	json_object_object_add(o, "pg_init_retries", json_u64(cfg->pg_init_retries));

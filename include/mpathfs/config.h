@@ -80,6 +80,7 @@ struct mp_config {
 	unsigned max_polling_interval;	/* s, default 20, or 4 * polling_interval above 20 */
 	unsigned checker_timeout;	/* s, default 2 */
 	unsigned io_timeout;		/* s, default 10 */
+	unsigned scsi_timeout;		/* s, sd's command timeout; 0 (default) = the kernel's */
 	enum mp_hw_handler hardware_handler;	/* default none */
 	enum mp_prio_kind prio;		/* default const */
 	unsigned pg_init_retries;	/* default 0 */

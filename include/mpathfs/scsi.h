@@ -72,6 +72,13 @@ struct mp_rtpg_group {
 
 /* 0 if fd answers SG_IO (a SCSI device), else -errno (-ENOTTY for none). */
 int mp_scsi_probe(int fd);
+/*
+ * Set the SCSI disk's command timeout (its sysfs device/timeout) to secs.
+ * sd retries a command for up to (retries + 1) x this long (6 x by
+ * default), e.g. through an ALUA transition, and such a stranded write
+ * keeps its blocks fenced until it ends. -ENOTBLK/-ENOENT: not a SCSI disk.
+ */
+int mp_scsi_set_timeout(int fd, unsigned secs);
 
 /* Issue TEST UNIT READY; 0 with *res filled, or -errno if it could not be sent. */
 int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res);

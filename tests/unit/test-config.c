@@ -71,6 +71,7 @@ static void check_default_globals(void)
 	cr_assert_eq(cfg.max_polling_interval, 20);
 	cr_assert_eq(cfg.checker_timeout, 2);
 	cr_assert_eq(cfg.io_timeout, 10);
+	cr_assert_eq(cfg.scsi_timeout, 0);
 	cr_assert_eq(cfg.hardware_handler, MP_HW_HANDLER_NONE);
 	cr_assert_eq(cfg.prio, MP_PRIO_CONST);
 	cr_assert_eq(cfg.pg_init_retries, 0);
@@ -302,6 +303,7 @@ Test(config, range_limits_accepted)
 		 "max_polling_interval = 14400\n"
 		 "checker_timeout = 600\n"
 		 "io_timeout = 3600\n"
+		 "scsi_timeout = 3600\n"
 		 "pg_init_retries = 50\n"
 		 "pg_init_delay_msecs = 60000\n"
 		 "max_io_memory_mb = 65536\n"
@@ -312,6 +314,7 @@ Test(config, range_limits_accepted)
 	cr_assert_eq(cfg.max_polling_interval, 14400);
 	cr_assert_eq(cfg.checker_timeout, 600);
 	cr_assert_eq(cfg.io_timeout, 3600);
+	cr_assert_eq(cfg.scsi_timeout, 3600);
 	cr_assert_eq(cfg.pg_init_retries, 50);
 	cr_assert_eq(cfg.pg_init_delay_msecs, 60000);
 	cr_assert_eq(cfg.max_io_memory_mb, 65536);
@@ -322,6 +325,7 @@ Test(config, range_limits_accepted)
 		 "max_polling_interval = 1\n"
 		 "checker_timeout = 1\n"
 		 "io_timeout = 1\n"
+		 "scsi_timeout = 0\n"
 		 "pg_init_delay_msecs = 0\n"
 		 "max_io_memory_mb = 16\n"
 		 "[path a]\ndevice = /dev/loop0\n");
@@ -329,6 +333,7 @@ Test(config, range_limits_accepted)
 	cr_assert_eq(cfg.max_polling_interval, 1);
 	cr_assert_eq(cfg.checker_timeout, 1);
 	cr_assert_eq(cfg.io_timeout, 1);
+	cr_assert_eq(cfg.scsi_timeout, 0);
 	cr_assert_eq(cfg.pg_init_delay_msecs, 0);
 	cr_assert_eq(cfg.max_io_memory_mb, 16);
 	mp_config_free(&cfg);
@@ -569,6 +574,10 @@ static const struct bad bad_configs[] = {
 	  "t.ini:2: checker_timeout: '601' is out of range 1..600" },
 	{ "[multipath]\nio_timeout = 3601\n" PATH_A,
 	  "t.ini:2: io_timeout: '3601' is out of range 1..3600" },
+	{ "[multipath]\nscsi_timeout = 3601\n" PATH_A,
+	  "t.ini:2: scsi_timeout: '3601' is out of range 0..3600" },
+	{ "[multipath]\nscsi_timeout = -1\n" PATH_A,
+	  "t.ini:2: scsi_timeout: '-1' is not a whole number" },
 	{ "[multipath]\npg_init_retries = 51\n" PATH_A,
 	  "t.ini:2: pg_init_retries: '51' is out of range 0..50" },
 	{ "[multipath]\npg_init_delay_msecs = 60001\n" PATH_A,

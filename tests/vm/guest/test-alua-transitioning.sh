@@ -19,20 +19,21 @@
 # wait for an older write to the same blocks). The raw one measures
 # mpathfs's own stalls: its slowest write must be under io_timeout +
 # MPATHFS_VM_STALL_MARGIN (default 4) seconds. Its area is small on
-# purpose: a write that was in flight on a when the transition began comes
-# back only when the transition ends, and newer writes to the same blocks
-# must not wait for that (each block is written again within a second).
+# purpose: a write that was in flight on a when the transition began stays
+# in sd's retries (6 x scsi_timeout) and keeps its blocks fenced, so newer
+# writes to the same blocks wait for it (each block is written again
+# within a second): scsi_timeout must bound that by io_timeout.
 # So that some of its writes are surely in flight on a at that moment, the
 # ext4 writer is paused (SIGSTOP) for the second around the transition.
 # An ext4 write can wait for a journal write that itself waited out
 # io_timeout, so the ext4 writer gets twice io_timeout + the margin.
 . "$(dirname "$0")/lib.sh"
 
-io_timeout=5
+io_timeout=6
 margin=${MPATHFS_VM_STALL_MARGIN:-4}
 prio=${MPATHFS_VM_TRANS_PRIO:-alua}
 cfg=("path_checker = tur" "polling_interval = 1" "max_polling_interval = 2" "checker_timeout = 2"
-	"io_timeout = $io_timeout" "prio = $prio" "path_selector = round-robin" "no_path_retry = queue")
+	"io_timeout = $io_timeout" "scsi_timeout = 1" "prio = $prio" "path_selector = round-robin" "no_path_retry = queue")
 [ "$prio" = alua ] && cfg+=("path_grouping_policy = group_by_prio")
 vm_paths 2
 vm_write_config "${cfg[@]}"
