@@ -135,6 +135,26 @@ int mp_scsi_tur(int fd, unsigned timeout_ms, struct mp_scsi_result *res)
 	return mp_scsi_cmd(fd, cdb, sizeof(cdb), NULL, NULL, 0, timeout_ms, res);
 }
 
+/* sg3_utils' words for a sense key and for an ASC/ASCQ pair. */
+static void sense_words(const struct mp_sense *s, char *key, int keylen, char *asc, int asclen)
+{
+	static const char prefix[] = "Additional sense: ";
+
+	sg_get_sense_key_str(s->key, keylen, key);
+	sg_get_asc_ascq_str(s->asc, s->ascq, asclen, asc);
+	if (!strncmp(asc, prefix, sizeof(prefix) - 1))
+		memmove(asc, asc + sizeof(prefix) - 1, strlen(asc + sizeof(prefix) - 1) + 1);
+}
+
+/* "2/04/0c (Not Ready: Logical unit not accessible, ...)" */
+static void sense_text(const struct mp_sense *s, char *buf, size_t len)
+{
+	char key[48], asc[160];
+
+	sense_words(s, key, sizeof(key), asc, sizeof(asc));
+	snprintf(buf, len, "%x/%02x/%02x (%s: %s)", s->key, s->asc, s->ascq, key, asc);
+}
+
 /* Run a command, retrying once after a UNIT ATTENTION; -EIO with msg on failure. */
 static int cmd_checked(int fd, const char *what, const uint8_t *cdb, int cdb_len,
 		       uint8_t *in, const uint8_t *out, int len, unsigned timeout_ms,
@@ -159,10 +179,12 @@ static int cmd_checked(int fd, const char *what, const uint8_t *cdb, int cdb_len
 		break;
 	}
 	if (res.category == MP_SCSI_SENSE &&
-	    mp_scsi_decode_sense(res.sense, res.sense_len, &sense))
-		snprintf(msg, msglen, "%s: sense %x/%02x/%02x", what, sense.key, sense.asc,
-			 sense.ascq);
-	else if (res.category == MP_SCSI_TRANSPORT)
+	    mp_scsi_decode_sense(res.sense, res.sense_len, &sense)) {
+		char text[256];
+
+		sense_text(&sense, text, sizeof(text));
+		snprintf(msg, msglen, "%s: sense %s", what, text);
+	} else if (res.category == MP_SCSI_TRANSPORT)
 		snprintf(msg, msglen, "%s: transport error, host status 0x%02x", what,
 			 res.transport_err & 0xff);
 	else if (res.category == MP_SCSI_TIMEOUT)
@@ -386,6 +408,7 @@ enum mp_check_state mp_tur_classify(const struct mp_scsi_result *r, bool *retry,
 				    char *msg, size_t msglen)
 {
 	struct mp_sense s;
+	char text[256];
 
 	*retry = false;
 	switch (r->category) {
@@ -414,15 +437,20 @@ enum mp_check_state mp_tur_classify(const struct mp_scsi_result *r, bool *retry,
 		return MP_CHECK_FAULTY;
 	}
 	if (s.key == MP_SENSE_UNIT_ATTENTION) {
+		char key[48];
+
 		*retry = true;
-		snprintf(msg, msglen, "TEST UNIT READY: unit attention %02x/%02x", s.asc, s.ascq);
+		sense_words(&s, key, sizeof(key), text, sizeof(text));
+		snprintf(msg, msglen, "TEST UNIT READY: unit attention %02x/%02x (%s)", s.asc,
+			 s.ascq, text);
 		return MP_CHECK_FAULTY;
 	}
+	sense_text(&s, text, sizeof(text));
 	if (s.key == MP_SENSE_NOT_READY && s.asc == 0x04 && s.ascq == 0x0b) {
-		snprintf(msg, msglen, "TEST UNIT READY: standby (02/04/0b)");
+		snprintf(msg, msglen, "TEST UNIT READY: standby, sense %s", text);
 		return MP_CHECK_GHOST;
 	}
-	snprintf(msg, msglen, "TEST UNIT READY: sense %x/%02x/%02x", s.key, s.asc, s.ascq);
+	snprintf(msg, msglen, "TEST UNIT READY: sense %s", text);
 	return MP_CHECK_FAULTY;
 }
 

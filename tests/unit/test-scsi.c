@@ -435,22 +435,25 @@ struct sense_capture {
 	uint8_t key, asc, ascq;
 	enum mp_check_state state;
 	bool retry;
-	char msg[48];
+	char msg[128];
 };
 
 static struct sense_capture sense_captures[] = {
 	{ "standby", SENSE("02", "04", "0b"), 2, 0x04, 0x0b, MP_CHECK_GHOST, false,
-	  "TEST UNIT READY: standby (02/04/0b)" },
+	  "TEST UNIT READY: standby, sense 2/04/0b (Not Ready: Logical unit not "
+	  "accessible, target port in standby state)" },
 	{ "unavailable", SENSE("02", "04", "0c"), 2, 0x04, 0x0c, MP_CHECK_FAULTY, false,
-	  "TEST UNIT READY: sense 2/04/0c" },
+	  "TEST UNIT READY: sense 2/04/0c (Not Ready: Logical unit not accessible, "
+	  "target port in unavailable state)" },
 	{ "transitioning", SENSE("02", "04", "0a"), 2, 0x04, 0x0a, MP_CHECK_FAULTY, false,
-	  "TEST UNIT READY: sense 2/04/0a" },
+	  "TEST UNIT READY: sense 2/04/0a (Not Ready: Logical unit not accessible, "
+	  "asymmetric access state transition)" },
 	{ "port offline", SENSE("02", "04", "12"), 2, 0x04, 0x12, MP_CHECK_FAULTY, false,
-	  "TEST UNIT READY: sense 2/04/12" },
+	  "TEST UNIT READY: sense 2/04/12 (Not Ready: Logical unit not ready, offline)" },
 	{ "ALUA state changed", SENSE("06", "2a", "06"), 6, 0x2a, 0x06, MP_CHECK_FAULTY, true,
-	  "TEST UNIT READY: unit attention 2a/06" },
+	  "TEST UNIT READY: unit attention 2a/06 (Asymmetric access state changed)" },
 	{ "inquiry data changed", SENSE("06", "3f", "03"), 6, 0x3f, 0x03, MP_CHECK_FAULTY, true,
-	  "TEST UNIT READY: unit attention 3f/03" },
+	  "TEST UNIT READY: unit attention 3f/03 (Inquiry data has changed)" },
 };
 
 ParameterizedTestParameters(sense, lio_captures)
