@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,12 @@ static const char *const grouping_names[] = {
 	[MP_GROUPING_GROUP_BY_PRIO] = "group_by_prio",
 };
 
+static const char *const yes_no[] = { "no", "yes" };
+
+/* Read bits only: status, table, metrics and events are never writable. */
+static const char *const status_mode_names[] = { "0400", "0440", "0444" };
+static const unsigned status_modes[] = { 0400, 0440, 0444 };
+
 /* The other files of the mount: the device may not take their names. */
 static const char *const reserved_names[] = {
 	"control", "status", "table", "metrics", "events",
@@ -76,6 +83,7 @@ enum {
 	MK_CHECKER_TIMEOUT, MK_IO_TIMEOUT, MK_SCSI_TIMEOUT, MK_HARDWARE_HANDLER, MK_PRIO,
 	MK_PG_INIT_RETRIES, MK_PG_INIT_DELAY_MSECS, MK_MAX_IO_MEMORY_MB,
 	MK_FLAP_THRESHOLD, MK_FLAP_WINDOW, MK_FLAP_HOLDOFF, MK_PATH_GROUPING_POLICY,
+	MK_ALLOW_OTHER, MK_CONTROL_GROUP, MK_STATUS_GROUP, MK_STATUS_MODE,
 	MK_COUNT
 };
 enum { GK_PRIORITY, GK_PATH_SELECTOR, GK_COUNT };
@@ -352,6 +360,90 @@ static int set_path_group(struct parser *p, const struct key *k, void *obj, cons
 	return 1;
 }
 
+static int set_allow_other(struct parser *p, const struct key *k, void *obj, const char *val)
+{
+	int i = get_word(p, k->name, val, "value", yes_no, MP_ARRAY_SIZE(yes_no));
+
+	if (i < 0)
+		return 0;
+	((struct mp_config *)obj)->allow_other = i;
+	return 1;
+}
+
+/*
+ * A group name, looked up now so a typo is refused at start, or a number
+ * (a gid need not be in the group database).
+ */
+static int set_gid(struct parser *p, const char *key, const char *val, char *name,
+		   unsigned *gid)
+{
+	size_t i, size = 4096;
+	struct group gr, *res = NULL;
+	unsigned long long v;
+	char *buf = NULL;
+	int r;
+
+	if (strlen(val) >= MP_NAME_MAX)
+		return fail(p, p->lineno, key, "longer than %d characters", MP_NAME_MAX - 1);
+	for (i = 0; val[i]; i++)
+		if (!isprint((unsigned char)val[i]))
+			return fail(p, p->lineno, key, "byte 0x%02x is not allowed in a group name",
+				    (unsigned char)val[i]);
+	if (strspn(val, "0123456789") == strlen(val)) {
+		/* (gid_t)-1 means "no change" to chown and is no gid */
+		if (!get_uint(p, key, val, 0, 4294967294u, "a gid", &v))
+			return 0;
+		*gid = (unsigned)v;
+		snprintf(name, MP_NAME_MAX, "%s", val);
+		return 1;
+	}
+	do {
+		char *nb = realloc(buf, size *= 2);
+
+		if (!nb) {
+			r = ENOMEM;
+			break;
+		}
+		buf = nb;
+		r = getgrnam_r(val, &gr, buf, size, &res);
+	} while (r == ERANGE && size < (1u << 20));
+	if (res)
+		*gid = (unsigned)res->gr_gid;
+	free(buf);
+	/* some NSS modules say "not found" with an error (getgrnam_r(3)) */
+	if (!res && (!r || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM))
+		return fail(p, p->lineno, key, "no group '%s' on this system", val);
+	if (!res)
+		return fail(p, p->lineno, key, "cannot look up group '%s': %s", val, mp_errstr(-r));
+	snprintf(name, MP_NAME_MAX, "%s", val);
+	return 1;
+}
+
+static int set_control_group(struct parser *p, const struct key *k, void *obj, const char *val)
+{
+	struct mp_config *cfg = obj;
+
+	return set_gid(p, k->name, val, cfg->control_group, &cfg->control_gid);
+}
+
+static int set_status_group(struct parser *p, const struct key *k, void *obj, const char *val)
+{
+	struct mp_config *cfg = obj;
+
+	return set_gid(p, k->name, val, cfg->status_group, &cfg->status_gid);
+}
+
+static int set_status_mode(struct parser *p, const struct key *k, void *obj, const char *val)
+{
+	int i = get_word(p, k->name, val, "mode", status_mode_names,
+			 MP_ARRAY_SIZE(status_mode_names));
+
+	if (i < 0)
+		return 0;
+	((struct mp_config *)obj)->status_mode = status_modes[i];
+	return 1;
+}
+
 #define MP_OFF(field) offsetof(struct mp_config, field)
 static const struct key multipath_keys[MK_COUNT] = {
 	[MK_NAME] = { "name", set_map_name, 0, 0, 0 },
@@ -379,6 +471,10 @@ static const struct key multipath_keys[MK_COUNT] = {
 	[MK_FLAP_WINDOW] = { "flap_window", set_uint, MP_OFF(flap_window), 1, 86400 },
 	[MK_FLAP_HOLDOFF] = { "flap_holdoff", set_uint, MP_OFF(flap_holdoff), 1, 86400 },
 	[MK_PATH_GROUPING_POLICY] = { "path_grouping_policy", set_grouping, 0, 0, 0 },
+	[MK_ALLOW_OTHER] = { "allow_other", set_allow_other, 0, 0, 0 },
+	[MK_CONTROL_GROUP] = { "control_group", set_control_group, 0, 0, 0 },
+	[MK_STATUS_GROUP] = { "status_group", set_status_group, 0, 0, 0 },
+	[MK_STATUS_MODE] = { "status_mode", set_status_mode, 0, 0, 0 },
 };
 
 static const struct key group_keys[GK_COUNT] = {
@@ -693,7 +789,30 @@ static void finish(struct parser *p)
 		fail(p, mp->key_line[MK_MAX_POLLING_INTERVAL], "max_polling_interval",
 		     "'%u' is less than polling_interval (%u)",
 		     cfg->max_polling_interval, cfg->polling_interval);
+		return;
 	}
+	/* a grant nobody can use would only mislead whoever reads the file */
+	if (!cfg->allow_other) {
+		static const int grants[] = { MK_CONTROL_GROUP, MK_STATUS_GROUP };
+
+		for (i = 0; i < MP_ARRAY_SIZE(grants); i++)
+			if (mp->key_line[grants[i]]) {
+				fail(p, mp->key_line[grants[i]], multipath_keys[grants[i]].name,
+				     "needs allow_other = yes: without it no user but root "
+				     "can reach the mount");
+				return;
+			}
+		if (cfg->status_mode & 0004) {
+			fail(p, mp->key_line[MK_STATUS_MODE], "status_mode",
+			     "'%04o' needs allow_other = yes: without it no user but root "
+			     "can reach the mount", cfg->status_mode);
+			return;
+		}
+	}
+	if (cfg->status_group[0] && !(cfg->status_mode & 0040))
+		fail(p, mp->key_line[MK_STATUS_GROUP], "status_group",
+		     "status_mode = %04o lets the group read nothing; use 0440",
+		     cfg->status_mode);
 }
 
 void mp_config_defaults(struct mp_config *cfg)
@@ -718,6 +837,8 @@ void mp_config_defaults(struct mp_config *cfg)
 	cfg->flap_window = 60;
 	cfg->flap_holdoff = 30;
 	cfg->path_grouping_policy = MP_GROUPING_NONE;
+	cfg->allow_other = false;
+	cfg->status_mode = 0440;
 }
 
 int mp_config_parse_string(const char *text, const char *fname,
@@ -773,16 +894,25 @@ static ssize_t read_file(const char *file, char **out)
 	ssize_t n;
 	int fd;
 
-	fd = open(file, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given by mistake must not hang the start */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	{
 		struct stat st;
+		int r = 0;
 
-		/* anyone who can write it could point us at any block device */
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWOTH)) {
+		if (fstat(fd, &st) < 0)
+			r = -errno;
+		else if (S_ISDIR(st.st_mode))
+			r = -EISDIR;
+		else if (!S_ISREG(st.st_mode))
+			r = -EINVAL;	/* a device, FIFO or socket: and reload must re-read it */
+		else if (st.st_mode & S_IWOTH)
+			r = -EPERM;	/* anyone who can write it could point us at any device */
+		if (r) {
 			close(fd);
-			return -EPERM;
+			return r;
 		}
 	}
 	buf = malloc(cap);
@@ -838,6 +968,8 @@ int mp_config_load(const char *file, struct mp_config *cfg, char *err, size_t er
 		if (len == -EPERM)
 			snprintf(err, errlen, "%s: writable by others: refusing it "
 				 "(chmod o-w %s)", file, file);
+		else if (len == -EINVAL)
+			snprintf(err, errlen, "%s: not a regular file", file);
 		else
 			snprintf(err, errlen, "%s: cannot read: %s", file, mp_errstr((int)len));
 		return (int)len;

@@ -89,9 +89,16 @@ int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t err
 
 	if (len > MP_CMD_MAX)
 		return fail(err, errlen, "command longer than %d bytes", MP_CMD_MAX);
-	for (i = 0; i < len; i++)
-		if (iscntrl((unsigned char)line[i]) && line[i] != '\t')
-			return fail(err, errlen, "control character in command");
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		/* a CR is invisible in most editors and terminals: say what it is */
+		if (c == '\r')
+			return fail(err, errlen, "carriage return (0x0d) in command; "
+				    "end lines with \\n only");
+		if (iscntrl(c) && c != '\t')
+			return fail(err, errlen, "control character 0x%02x in command", c);
+	}
 	memcpy(buf, line, len + 1);
 	n = split(buf, w);
 	if (n == 0)
@@ -272,6 +279,23 @@ static int execute(const struct mp_control_ctx *ctx, const struct mp_cmd *cmd, F
 	return 0;
 }
 
+/* Lines of text that hold more than blanks. */
+static size_t count_commands(const char *text, size_t len)
+{
+	size_t n = 0, pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t l = (nl ? (size_t)(nl - text) : len) - pos, i = 0;
+
+		while (i < l && (text[pos + i] == ' ' || text[pos + i] == '\t'))
+			i++;
+		n += i < l;
+		pos += l + 1;
+	}
+	return n;
+}
+
 int mp_control_run(const struct mp_control_ctx *ctx, const char *text, size_t len,
 		   char **reply)
 {
@@ -285,6 +309,13 @@ int mp_control_run(const struct mp_control_ctx *ctx, const char *text, size_t le
 	line = malloc(MP_CMD_MAX + 2);
 	if (!line) {
 		r = -ENOMEM;
+		goto out;
+	}
+	/* thousands of `show`s in one write would cost a reply of many MiB */
+	if (count_commands(text, len) > MP_CMD_BATCH_MAX) {
+		fprintf(f, "error: more than %d commands in one write; none was run\n",
+			MP_CMD_BATCH_MAX);
+		r = -EINVAL;
 		goto out;
 	}
 	while (pos < len && !r) {

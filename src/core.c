@@ -494,7 +494,7 @@ static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
 {
 	struct mp_group *g = p->group;
 	struct mp_qentry *q;
-	bool first_in_group, kicked = false;
+	bool first_in_group, kicked = false, was_queueing = false;
 
 	mp_core_lock(c);
 	if (p->removed) {
@@ -513,6 +513,8 @@ static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
 	p->active = true;
 	first_in_group = g->nr_active++ == 0;
 	if (!c->nr_valid_paths++) {
+		/* the map held I/O for want of a path: that ends here */
+		was_queueing = queueing(c);
 		/* a path is back: no_path_retry's count starts again next time */
 		c->no_path_deadline_ns = 0;
 		/* queueing comes back with a path, unless a command turned it off */
@@ -523,6 +525,9 @@ static int reinstate(struct mp_core *c, struct mp_path *p, const char *reason,
 	mp_notice("path %s (%s) reinstated: %s; %u of %u paths usable",
 		  p->name, p->device, reason, c->nr_valid_paths, c->nr_paths);
 	mp_events_emit(c->events, MP_EV_PATH_REINSTATED, p->name, g->name, "%s", reason);
+	if (was_queueing)
+		mp_events_emit(c->events, MP_EV_QUEUEING, p->name, g->name,
+			       "queueing ended: %u queued I/O resumed", c->nr_queued);
 
 	if (c->current_pg && c->current_pg != g && group_better(g, c->current_pg) &&
 	    !g->bypassed) {
@@ -824,13 +829,19 @@ int mp_core_add_path(struct mp_core *c, const char *name, const char *device, un
 	struct mp_qentry *q;
 	struct mp_group *g = NULL;
 	struct mp_path *p;
+	bool was_queueing;
 	unsigned i;
 
 	mp_core_lock(c);
 	for (i = 0; i < c->nr_paths; i++) {
-		if (!strcmp(c->paths[i]->name, name) || !strcmp(c->paths[i]->device, device)) {
-			snprintf(err, errlen, "path '%s' or device '%s' is already in the map",
-				 name, device);
+		if (!strcmp(c->paths[i]->name, name)) {
+			snprintf(err, errlen, "there is already a path '%s' (device %s)", name,
+				 c->paths[i]->device);
+			goto fail;
+		}
+		if (!strcmp(c->paths[i]->device, device)) {
+			snprintf(err, errlen, "device '%s' is already path '%s'", device,
+				 c->paths[i]->name);
 			goto fail;
 		}
 	}
@@ -865,11 +876,14 @@ int mp_core_add_path(struct mp_core *c, const char *name, const char *device, un
 	c->paths[c->nr_paths++] = p;
 	p->active = true;
 	g->nr_active++;
-	c->nr_valid_paths++;
+	was_queueing = !c->nr_valid_paths++ && queueing(c);
 	c->no_path_deadline_ns = 0;
 	c->generation++;
 	mp_notice("path %s (%s) added to group %u (%s)", name, device, g->num, g->name);
 	mp_events_emit(c->events, MP_EV_PATH_ADDED, name, g->name, "device %s", device);
+	if (was_queueing)
+		mp_events_emit(c->events, MP_EV_QUEUEING, name, g->name,
+			       "queueing ended: %u queued I/O resumed", c->nr_queued);
 	q = take_queue(c);
 	mp_core_unlock(c);
 	resume_queue(q, 0);

@@ -5,6 +5,7 @@
  * run before anything is mounted so a bad setup leaves nothing behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +404,18 @@ static int add_path(struct mp_daemon *d, const char *name, const char *device,
 			 "starting with '.'", good_name(name) ? group : name);
 		return -EINVAL;
 	}
+	/* a name in use is the clearer refusal: say so before judging the device */
+	r = 0;
+	mp_core_lock(&d->dev.core);
+	for (unsigned i = 0; i < d->dev.core.nr_paths && !r; i++)
+		if (!strcmp(d->dev.core.paths[i]->name, name)) {
+			snprintf(msg, msglen, "there is already a path '%s' (device %s)", name,
+				 d->dev.core.paths[i]->device);
+			r = -EINVAL;
+		}
+	mp_core_unlock(&d->dev.core);
+	if (r < 0)
+		return r;
 	r = open_new_path(d, device, &dev, msg, msglen);
 	if (r < 0)
 		return r;
@@ -547,6 +560,17 @@ int mp_daemon_reload(struct mp_daemon *d, char *msg, size_t msglen)
 	else if (nc.path_grouping_policy != MP_GROUPING_NONE ||
 		 d->cfg.path_grouping_policy != MP_GROUPING_NONE)
 		what = "path_grouping_policy";
+	/* mount options and file modes are fixed at mount time */
+	else if (nc.allow_other != d->cfg.allow_other)
+		what = "allow_other";
+	else if (strcmp(nc.control_group, d->cfg.control_group) ||
+		 nc.control_gid != d->cfg.control_gid)
+		what = "control_group";
+	else if (strcmp(nc.status_group, d->cfg.status_group) ||
+		 nc.status_gid != d->cfg.status_gid)
+		what = "status_group";
+	else if (nc.status_mode != d->cfg.status_mode)
+		what = "status_mode";
 	if (what) {
 		snprintf(msg, msglen, "%s cannot change (or be set) on reload: restart the "
 			 "daemon; nothing changed", what);
@@ -577,11 +601,31 @@ int mp_daemon_reload(struct mp_daemon *d, char *msg, size_t msglen)
 	for (i = 0; i < n; i++) {
 		struct mp_path *p = mp_core_find_path(c, names[i]);
 		const struct mp_config_path *np = cfg_path(&nc, names[i]);
+		struct mp_path_dev keep = { .fd = -1 };
 
 		if (!p || !path_changed(p, np))
 			continue;
+		/*
+		 * The same device in another group or with another weight: it
+		 * comes back on a copy of its descriptor, as the old path holds
+		 * the device (O_EXCL) until its I/O in flight is done.
+		 */
+		if (np && !strcmp(np->device, p->device)) {
+			mp_core_lock(c);
+			keep = p->dev;
+			mp_core_unlock(c);
+			keep.fd = fcntl(keep.fd, F_DUPFD_CLOEXEC, 0);
+			if (keep.fd < 0) {
+				r = -errno;
+				snprintf(msg, msglen, "path %s: cannot keep its device open: %s "
+					 "(%u added, %u removed before this)", np->name,
+					 mp_errstr(r), added, removed);
+				goto out;
+			}
+		}
 		r = mp_core_remove_path(c, p, err, sizeof(err));
 		if (r < 0) {
+			d->engine.ops->close_path(&d->engine, &keep);
 			snprintf(msg, msglen, "%s (%u added, %u removed before this)", err, added,
 				 removed);
 			goto out;
@@ -589,8 +633,18 @@ int mp_daemon_reload(struct mp_daemon *d, char *msg, size_t msglen)
 		removed++;
 		if (!np)
 			continue;
-		r = add_path(d, np->name, np->device, np->group, group_priority(&nc, np->group),
-			     group_selector(&nc, np->group), np->weight, err, sizeof(err));
+		if (keep.fd >= 0) {
+			r = mp_core_add_path(c, np->name, np->device, np->weight, &keep, np->group,
+					     group_priority(&nc, np->group),
+					     mp_selector_find(group_selector(&nc, np->group)),
+					     nc.rr_min_io, err, sizeof(err));
+			if (r < 0)
+				d->engine.ops->close_path(&d->engine, &keep);
+		} else {
+			r = add_path(d, np->name, np->device, np->group,
+				     group_priority(&nc, np->group), group_selector(&nc, np->group),
+				     np->weight, err, sizeof(err));
+		}
 		if (r < 0) {
 			snprintf(msg, msglen, "path %s: %s", np->name, err);
 			goto out;

@@ -103,17 +103,19 @@ static int fill_attr(struct mp_fuse *f, fuse_ino_t ino, struct stat *st)
 		return 0;
 	case INO_DEVICE:
 		st->st_mode = S_IFREG | 0600;
-		st->st_size = (off_t)f->d->dev.size;
+		st->st_size = (off_t)mp_dev_size(&f->d->dev);
 		st->st_blocks = st->st_size / 512;
 		break;
 	case INO_CONTROL:
-		st->st_mode = S_IFREG | 0600;
+		st->st_mode = S_IFREG | f->control_mode;
+		st->st_gid = f->control_gid;
 		break;
 	case INO_STATUS:
 	case INO_TABLE:
 	case INO_METRICS:
 	case INO_EVENTS:
-		st->st_mode = S_IFREG | 0440;
+		st->st_mode = S_IFREG | f->status_mode;
+		st->st_gid = f->status_gid;
 		break;
 	default:
 		return -ENOENT;
@@ -291,7 +293,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 				  FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW)))
 		r = -EPERM;
 	if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE)) {
-		if (ino == INO_DEVICE && (uint64_t)attr->st_size != f->d->dev.size)
+		if (ino == INO_DEVICE && (uint64_t)attr->st_size != mp_dev_size(&f->d->dev))
 			r = -EPERM;
 		else if (ino != INO_DEVICE && ino != INO_CONTROL)
 			r = -EPERM;
@@ -550,7 +552,7 @@ static void control_write(fuse_req_t req, struct ctl_file *c,
 		.core = &f->d->dev.core,
 		.cfg = &f->d->cfg,
 		.devpath = f->d->devpath,
-		.size = __atomic_load_n(&f->d->dev.size, __ATOMIC_ACQUIRE),
+		.size = mp_dev_size(&f->d->dev),
 		.ops = mp_daemon_control_ops(),
 		.ops_arg = f->d,
 	};
@@ -687,7 +689,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	struct { enum mp_io_op op; uint64_t off; size_t len; } part[3];
 	struct mp_req *reqs[3];
 	struct falloc_parent *p;
-	uint64_t off = (uint64_t)offset, end, mid_start, mid_end;
+	uint64_t off = (uint64_t)offset, end, mid_start, mid_end, size = mp_dev_size(dev);
 	enum mp_io_op op;
 	unsigned n = 0, i;
 	int err = 0;
@@ -699,7 +701,7 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	}
 	if (mode == 0) {
 		/* preallocation: every byte of a block device already exists */
-		fuse_reply_err(req, (uint64_t)offset + (uint64_t)length > dev->size ? ENOSPC : 0);
+		fuse_reply_err(req, (uint64_t)offset + (uint64_t)length > size ? ENOSPC : 0);
 		return;
 	}
 	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
@@ -712,8 +714,8 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	}
 	/* like punching a hole in a file, the part past the end is a no-op */
 	end = (uint64_t)offset + (uint64_t)length;
-	if (end > dev->size)
-		end = dev->size;
+	if (end > size)
+		end = size;
 	if (off >= end) {
 		fuse_reply_err(req, 0);
 		return;
@@ -764,7 +766,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 	(void)ino;
 	memset(&sv, 0, sizeof(sv));
 	sv.f_bsize = sv.f_frsize = 4096;
-	sv.f_blocks = mpf(req)->d->dev.size / 4096;
+	sv.f_blocks = mp_dev_size(&mpf(req)->d->dev) / 4096;
 	sv.f_files = INO_END - 1;
 	sv.f_namemax = 255;
 	fuse_reply_statfs(req, &sv);

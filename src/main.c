@@ -96,6 +96,22 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "mpathfs: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (o->fuse_opts) {
+		const char *s = o->fuse_opts;
+
+		/* who may use the mount is the config's to say, in one place */
+		while (*s) {
+			size_t n = strcspn(s, ",");
+
+			if ((n == 11 && !strncmp(s, "allow_other", n)) ||
+			    (n == 10 && !strncmp(s, "allow_root", n))) {
+				fprintf(stderr, "mpathfs: -o %.*s: not taken on the command line; "
+					"set allow_other = yes in the config\n", (int)n, s);
+				return -1;
+			}
+			s += n + (s[n] == ',');
+		}
+	}
 	if (!o->mountpoint || !o->config) {
 		fprintf(stderr, "mpathfs: %s\n", !o->mountpoint ? "no mountpoint given" :
 			"no config file given (-c FILE)");
@@ -154,8 +170,12 @@ static struct fuse_session *make_session(const struct options *o, struct mp_fuse
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se = NULL;
 
-	/* single-file device: no other users, no page cache games */
-	snprintf(opts, sizeof(opts), "fsname=mpathfs,subtype=mpathfs,default_permissions%s%s",
+	/*
+	 * The kernel checks the files' modes (default_permissions); other users
+	 * reach the mount at all only with allow_other from the config.
+	 */
+	snprintf(opts, sizeof(opts), "fsname=mpathfs,subtype=mpathfs,default_permissions%s%s%s",
+		 f->d->cfg.allow_other ? ",allow_other" : "",
 		 o->fuse_opts ? "," : "", o->fuse_opts ? o->fuse_opts : "");
 	if (fuse_opt_add_arg(&args, "mpathfs") || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, opts) || (o->debug && fuse_opt_add_arg(&args, "-d")))
@@ -207,6 +227,11 @@ int main(int argc, char **argv)
 	}
 	f.uid = getuid();
 	f.gid = getgid();
+	/* the reply to a command is read back on the same fd: the group reads too */
+	f.control_mode = d.cfg.control_group[0] ? 0660 : 0600;
+	f.control_gid = d.cfg.control_group[0] ? (gid_t)d.cfg.control_gid : f.gid;
+	f.status_mode = d.cfg.status_mode;
+	f.status_gid = d.cfg.status_group[0] ? (gid_t)d.cfg.status_gid : f.gid;
 	clock_gettime(CLOCK_REALTIME, &f.start);
 
 	se = make_session(&o, &f);

@@ -3,14 +3,16 @@
  * Requests: a user read, write, flush, discard or write-zeroes turned into
  * aligned O_DIRECT path I/O.
  *
- * Life of a request: mp_req_new() charges its bounce buffer to the memory
- * budget (blocking there is the only backpressure, and bounds memory even
- * when I/O is queued with no path); mp_req_submit() runs its phases; each
- * phase is a set of segments (at most MP_MAX_SEGMENT bytes each) that are
- * mapped to a path by the core, re-driven on another path after a path
- * error, parked on the core's queue when no path is usable, and continued
- * after a short transfer. When the last segment of the last phase ends,
- * complete() is called once and the front end frees the request.
+ * Life of a request: its bounce buffer is charged to the memory budget and
+ * taken from a pool, by mp_req_new() for a write (blocking there is the
+ * backpressure) and by mp_req_submit() for a read (which waits for budget
+ * parked, holding nothing), so memory stays bounded even when I/O is
+ * queued with no path. mp_req_submit() runs its phases; each phase is a
+ * set of segments (at most MP_MAX_SEGMENT bytes each) that are mapped to a
+ * path by the core, re-driven on another path after a path error, parked
+ * on the core's queue when no path is usable, and continued after a short
+ * transfer. When the last segment of the last phase ends, complete() is
+ * called once and the front end frees the request.
  *
  * Writes (and discards) hold the range lock over their aligned extent from
  * before their first path I/O until their last has ended, so an unaligned
@@ -24,8 +26,9 @@
  * the kernel may still write) and its range lock (which keeps newer writes
  * off the blocks a late write may still hit) live until it comes back.
  *
- * Locking: budget_mu (budget, live count), pio_mu (in-flight list) and the
- * range lock are leaves, never held across calls into the core or engine.
+ * Locking: budget_mu (budget, pool, parked reads, live count), pio_mu
+ * (in-flight list) and the range lock are leaves, never held across calls
+ * into the core or engine.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +64,12 @@ int mp_dev_init(struct mp_dev *dev, struct mp_engine *engine,
 	dev->align = align;
 	dev->budget_limit = budget_bytes;
 	dev->budget_used = 0;
+	memset(dev->pool, 0, sizeof(dev->pool));
+	dev->pool_bytes = 0;
+	dev->parked_head = NULL;
+	dev->parked_tail = &dev->parked_head;
+	dev->nr_parked = 0;
+	dev->granting = false;
 	dev->nr_live = 0;
 	dev->nr_waiters = 0;
 	dev->max_waiters = 0;
@@ -84,6 +93,15 @@ void mp_dev_drain(struct mp_dev *dev)
 
 void mp_dev_destroy(struct mp_dev *dev)
 {
+	for (unsigned c = 0; c < MP_POOL_CLASSES; c++) {
+		while (dev->pool[c]) {
+			void *buf = dev->pool[c];
+
+			dev->pool[c] = *(void **)buf;
+			free(buf);
+		}
+	}
+	dev->pool_bytes = 0;
 	mp_range_lock_destroy(&dev->rl);
 	pthread_mutex_destroy(&dev->pio_mu);
 	pthread_cond_destroy(&dev->budget_cv);
@@ -91,54 +109,184 @@ void mp_dev_destroy(struct mp_dev *dev)
 }
 
 /*
- * A request bigger than the whole budget still runs, alone. At most
- * max_waiters callers wait (FUSE workers): the rest go over the budget
- * rather than leave no worker to serve `control`, which is how a queue
- * with no path gets released.
+ * The bounce-buffer pool. Buffers up to MP_MAX_SEGMENT are sized in powers
+ * of two from 4 KiB, and a freed one goes on its size's free list, under
+ * budget_mu (taken for the budget anyway): glibc maps a megabyte afresh or
+ * trims it when freed, so every 1 MiB request had 256 pages faulted in and
+ * zeroed, a third of the daemon's CPU on 1 MiB writes. The budget is
+ * charged the size held, and a buffer is kept only while the buffers kept
+ * and those in use together fit in the budget; one in use that does not
+ * fit evicts what is kept. So the pool never makes the daemon hold more
+ * bounce memory than the budget.
  */
-static void budget_get(struct mp_dev *dev, size_t bytes)
+static size_t pool_size(int cls)
 {
+	return (size_t)1 << (MP_POOL_MIN_SHIFT + cls);
+}
+
+/* The pool class of a buffer of len bytes, -1 if too big for one. */
+static int pool_class(size_t len)
+{
+	int cls = 0;
+
+	if (len > MP_MAX_SEGMENT)
+		return -1;
+	while (pool_size(cls) < len)
+		cls++;
+	return cls;
+}
+
+/* Caller holds budget_mu. */
+static void *pool_pop(struct mp_dev *dev, int cls)
+{
+	void *buf = dev->pool[cls];
+
+	if (buf) {
+		dev->pool[cls] = *(void **)buf;
+		dev->pool_bytes -= pool_size(cls);
+	}
+	return buf;
+}
+
+/* Could bytes be charged now? A request bigger than the whole budget runs, alone. */
+static bool budget_fits(const struct mp_dev *dev, size_t bytes)
+{
+	return !bytes || !dev->budget_used || dev->budget_used + bytes <= dev->budget_limit;
+}
+
+/*
+ * Caller holds budget_mu. Charge bytes, take a buffer of class cls (>= 0)
+ * from the pool if there is one, and put the pooled buffers that no longer
+ * fit beside what is in use on *evicted, for free_list() after unlocking.
+ */
+static void *charge_locked(struct mp_dev *dev, size_t bytes, int cls, void **evicted)
+{
+	void *buf = cls >= 0 ? pool_pop(dev, cls) : NULL;
+
+	dev->budget_used += bytes;
+	for (cls = MP_POOL_CLASSES - 1; cls >= 0; cls--) {
+		while (dev->pool_bytes + dev->budget_used > dev->budget_limit && dev->pool[cls]) {
+			void *old = pool_pop(dev, cls);
+
+			*(void **)old = *evicted;
+			*evicted = old;
+		}
+	}
+	return buf;
+}
+
+static void free_list(void *list)
+{
+	while (list) {
+		void *next = *(void **)list;
+
+		free(list);
+		list = next;
+	}
+}
+
+/*
+ * Count a new request live and charge bytes to the budget, waiting while
+ * it is used up; returns a pooled buffer of class cls, or NULL.
+ *
+ * At most max_waiters callers wait (FUSE workers): the rest go over the
+ * budget rather than leave no worker to serve `control`, which is how a
+ * queue with no path gets released. Only writes wait (reads are parked
+ * instead, see read_submit()), and the kernel lets at most max_background
+ * asynchronous writes and one synchronous write into the daemon, so what
+ * goes over is bounded too.
+ */
+static void *budget_get(struct mp_dev *dev, size_t bytes, int cls)
+{
+	void *buf, *evicted = NULL;
+
 	pthread_mutex_lock(&dev->budget_mu);
-	while (bytes && dev->budget_used && dev->budget_used + bytes > dev->budget_limit &&
+	while (!budget_fits(dev, bytes) &&
 	       (!dev->max_waiters || dev->nr_waiters < dev->max_waiters)) {
 		dev->nr_waiters++;
 		pthread_cond_wait(&dev->budget_cv, &dev->budget_mu);
 		dev->nr_waiters--;
 	}
-	dev->budget_used += bytes;
 	dev->nr_live++;
+	buf = charge_locked(dev, bytes, cls, &evicted);
 	pthread_mutex_unlock(&dev->budget_mu);
+	free_list(evicted);
+	return buf;
 }
 
-static void budget_put(struct mp_dev *dev, size_t bytes)
+static void grant_parked(struct mp_dev *dev);
+
+/*
+ * A request is gone: uncharge bytes, keep its buffer (class cls, or NULL)
+ * in the pool or free it, and start the parked reads that now fit.
+ */
+static void budget_put(struct mp_dev *dev, size_t bytes, void *buf, int cls)
 {
+	bool grant;
+
 	pthread_mutex_lock(&dev->budget_mu);
 	dev->budget_used -= bytes;
 	dev->nr_live--;
+	if (buf && cls >= 0 &&
+	    dev->pool_bytes + pool_size(cls) + dev->budget_used <= dev->budget_limit) {
+		*(void **)buf = dev->pool[cls];
+		dev->pool[cls] = buf;
+		dev->pool_bytes += pool_size(cls);
+		buf = NULL;
+	}
+	grant = dev->parked_head && !dev->granting;
+	if (grant)
+		dev->granting = true;
 	pthread_cond_broadcast(&dev->budget_cv);
 	pthread_mutex_unlock(&dev->budget_mu);
+	free(buf);
+	if (grant)
+		grant_parked(dev);
 }
 
 int mp_req_check_range(const struct mp_dev *dev, enum mp_io_op op,
 		       uint64_t off, size_t *len)
 {
+	uint64_t size = mp_dev_size(dev);
+
 	switch (op) {
 	case MP_IO_READ:
-		if (off >= dev->size)
+		if (off >= size)
 			*len = 0;
-		else if (*len > dev->size - off)
-			*len = (size_t)(dev->size - off);
+		else if (*len > size - off)
+			*len = (size_t)(size - off);
 		return 0;
 	case MP_IO_WRITE:
 	case MP_IO_DISCARD:
 	case MP_IO_ZEROOUT:
-		if (off > dev->size || *len > dev->size - off)
+		if (off > size || *len > size - off)
 			return -ENOSPC;
 		return 0;
 	case MP_IO_FLUSH:
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/*
+ * What a request costs besides its bounce buffer, charged to the budget
+ * too so that max_io_memory_mb bounds all the memory I/O takes: its own
+ * structs and libfuse's, and above all the page in front of an aligned
+ * buffer, which holds glibc's chunk header and is otherwise mostly lost
+ * to alignment (10000 queued 4 KiB reads took 80 MiB, not 40).
+ */
+#define REQ_OVERHEAD 4096
+
+/* What the bounce buffer holds: its pool class's size, or alen unpooled. */
+static size_t buf_bytes(const struct mp_req *r)
+{
+	return r->buf_class >= 0 ? pool_size(r->buf_class) : r->alen;
+}
+
+/* A read's charge, made when it is started. */
+static size_t read_charge(const struct mp_req *r)
+{
+	return buf_bytes(r) + REQ_OVERHEAD;
 }
 
 static bool needs_rmw(const struct mp_req *r)
@@ -153,7 +301,7 @@ struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
 {
 	struct mp_req *r;
 	unsigned nr_segs = 1;
-	size_t charge;
+	size_t charge, held;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -174,16 +322,26 @@ struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
 		r->aoff = off;
 		r->alen = 0;
 	}
-	charge = r->alen + (needs_rmw(r) ? 2 * (size_t)dev->align : 0);
-	r->segs = calloc(nr_segs, sizeof(*r->segs));
-	if (!r->segs)
-		goto fail;
-	if (r->alen && posix_memalign((void **)&r->buf, buf_align(dev), r->alen))
-		goto fail;
+	r->buf_class = r->alen ? pool_class(r->alen) : -1;
+	/* a read takes its buffer when submitted: see read_submit() */
+	held = op == MP_IO_READ ? 0 : buf_bytes(r);
+	charge = op == MP_IO_READ ? 0 :
+		 held + (needs_rmw(r) ? 2 * (size_t)dev->align : 0) + REQ_OVERHEAD;
+	r->segs = r->seg_inline;
+	if (nr_segs > MP_ARRAY_SIZE(r->seg_inline)) {
+		r->segs = calloc(nr_segs, sizeof(*r->segs));
+		if (!r->segs)
+			goto fail;
+	}
 	if (needs_rmw(r) && posix_memalign((void **)&r->edge, buf_align(dev), 2 * (size_t)dev->align))
 		goto fail;
-	/* charge after allocating: a failed allocation must not hold budget */
-	budget_get(dev, charge);
+	r->buf = budget_get(dev, charge, held ? r->buf_class : -1);
+	if (held && !r->buf && posix_memalign((void **)&r->buf, buf_align(dev), held)) {
+		/* a failed allocation must not hold budget */
+		budget_put(dev, charge, NULL, -1);
+		r->buf = NULL;
+		goto fail;
+	}
 	r->budget = charge;
 	r->nr_segs = nr_segs;
 	r->refs = 1;
@@ -191,8 +349,8 @@ struct mp_req *mp_req_new(struct mp_dev *dev, enum mp_io_op op, uint64_t off,
 
 fail:
 	free(r->edge);
-	free(r->buf);
-	free(r->segs);
+	if (r->segs != r->seg_inline)
+		free(r->segs);
 	free(r);
 	return NULL;
 }
@@ -222,15 +380,17 @@ static void req_put(struct mp_req *r)
 {
 	struct mp_dev *dev = r->dev;
 	size_t charge = r->budget;
+	void *buf = r->buf;
+	int cls = r->buf_class;
 
 	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	range_release_once(r);
 	free(r->edge);
-	free(r->buf);
-	free(r->segs);
+	if (r->segs != r->seg_inline)
+		free(r->segs);
 	free(r);
-	budget_put(dev, charge);
+	budget_put(dev, charge, buf, cls);
 }
 
 void mp_req_free(struct mp_req *r)
@@ -503,13 +663,92 @@ static void range_granted(struct mp_range *range)
 	run_phase(r);
 }
 
+/* Start a read that has been charged, with buf from the pool or NULL. */
+static void read_start(struct mp_req *r, void *buf)
+{
+	if (!buf && posix_memalign(&buf, buf_align(r->dev), buf_bytes(r))) {
+		r->complete(r, -ENOMEM);
+		return;
+	}
+	r->buf = buf;
+	r->phase = PHASE_IO;
+	run_phase(r);
+}
+
+/*
+ * Reads take their bounce buffer here and never wait for it: one the
+ * budget cannot hold now is parked, holding no memory, behind the reads
+ * parked before it, and started when enough budget is freed. FUSE does
+ * not cap synchronous reads (only asynchronous I/O, at max_background),
+ * so a flood of them would otherwise have to block every worker, leaving
+ * none for `control`, or go past the budget.
+ */
+static void read_submit(struct mp_req *r)
+{
+	struct mp_dev *dev = r->dev;
+	size_t bytes = read_charge(r);
+	void *buf = NULL, *evicted = NULL;
+	bool park;
+
+	pthread_mutex_lock(&dev->budget_mu);
+	park = dev->parked_head || !budget_fits(dev, bytes);
+	if (park) {
+		r->next_parked = NULL;
+		*dev->parked_tail = r;
+		dev->parked_tail = &r->next_parked;
+		dev->nr_parked++;
+	} else {
+		buf = charge_locked(dev, bytes, r->buf_class, &evicted);
+		r->budget = bytes;
+	}
+	pthread_mutex_unlock(&dev->budget_mu);
+	free_list(evicted);
+	if (!park)
+		read_start(r, buf);
+}
+
+/*
+ * Start parked reads, oldest first, while they fit. One thread at a time
+ * (dev->granting): a read started here may complete and be freed at once,
+ * calling budget_put() again on this stack, which then leaves the next
+ * one to this loop instead of recursing once per parked read.
+ */
+static void grant_parked(struct mp_dev *dev)
+{
+	for (;;) {
+		struct mp_req *r;
+		void *buf, *evicted = NULL;
+
+		pthread_mutex_lock(&dev->budget_mu);
+		r = dev->parked_head;
+		if (!r || !budget_fits(dev, read_charge(r))) {
+			dev->granting = false;
+			pthread_mutex_unlock(&dev->budget_mu);
+			return;
+		}
+		dev->parked_head = r->next_parked;
+		if (!dev->parked_head)
+			dev->parked_tail = &dev->parked_head;
+		dev->nr_parked--;
+		buf = charge_locked(dev, read_charge(r), r->buf_class, &evicted);
+		r->budget = read_charge(r);
+		pthread_mutex_unlock(&dev->budget_mu);
+		free_list(evicted);
+		read_start(r, buf);
+	}
+}
+
 void mp_req_submit(struct mp_req *r)
 {
 	if (r->op != MP_IO_FLUSH && r->len == 0) {
 		r->complete(r, 0);
 		return;
 	}
-	if (r->op == MP_IO_READ || r->op == MP_IO_FLUSH) {
+	if (r->op == MP_IO_READ) {
+		read_submit(r);
+		return;
+	}
+	if (r->op == MP_IO_FLUSH) {
 		r->phase = PHASE_IO;
 		run_phase(r);
 		return;

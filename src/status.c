@@ -265,6 +265,12 @@ static void show_config(const struct mp_config *cfg, FILE *f)
 		cfg->pg_init_retries, cfg->pg_init_delay_msecs, cfg->max_io_memory_mb,
 		cfg->flap_threshold, cfg->flap_window, cfg->flap_holdoff,
 		mp_grouping_name(cfg->path_grouping_policy));
+	fprintf(f, "allow_other = %s\n", cfg->allow_other ? "yes" : "no");
+	if (cfg->control_group[0])
+		fprintf(f, "control_group = %s\n", cfg->control_group);
+	if (cfg->status_group[0])
+		fprintf(f, "status_group = %s\n", cfg->status_group);
+	fprintf(f, "status_mode = %04o\n", cfg->status_mode);
 	for (unsigned i = 0; i < cfg->nr_groups; i++) {
 		const struct mp_config_group *g = &cfg->groups[i];
 
@@ -377,7 +383,7 @@ static json_object *map_json(struct mp_core *c, const struct mp_config *cfg,
 static json_object *config_json(const struct mp_config *cfg)
 {
 	json_object *o = json_object_new_object(), *a;
-	char npr[32], fb[32];
+	char npr[32], fb[32], mode[8];
 
 	no_path_retry_word(cfg->no_path_retry, npr, sizeof(npr));
 	failback_word(cfg->failback, fb, sizeof(fb));
@@ -402,6 +408,12 @@ static json_object *config_json(const struct mp_config *cfg)
 	json_object_object_add(o, "flap_holdoff", json_u64(cfg->flap_holdoff));
 	json_object_object_add(o, "path_grouping_policy",
 			       json_object_new_string(mp_grouping_name(cfg->path_grouping_policy)));
+	json_object_object_add(o, "allow_other", json_object_new_boolean(cfg->allow_other));
+	/* "" = none: the files keep root's group */
+	json_object_object_add(o, "control_group", json_object_new_string(cfg->control_group));
+	json_object_object_add(o, "status_group", json_object_new_string(cfg->status_group));
+	snprintf(mode, sizeof(mode), "%04o", cfg->status_mode);
+	json_object_object_add(o, "status_mode", json_object_new_string(mode));
 	a = json_object_new_array();
 	for (unsigned i = 0; i < cfg->nr_groups; i++) {
 		json_object *g = json_object_new_object();

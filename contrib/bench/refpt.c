@@ -21,10 +21,12 @@
  *     background I/O: this is the queue depth the kernel lets into us),
  *   - max_write 1 MiB, no writeback cache, no readahead,
  *   - direct_io on open (no page cache in front of BACKING),
- *   - 16 FUSE workers kept alive, no clone_fd, 2 completion threads,
+ *   - 4 FUSE workers kept alive, no clone_fd, 2 completion threads,
  *   - BACKING opened O_DIRECT; a write payload is copied once into an
  *     aligned buffer (libfuse 3.14 hands it over unaligned), a read goes
- *     into an aligned buffer that is replied from.
+ *     into an aligned buffer that is replied from; freed buffers are kept
+ *     for reuse, one free list per power-of-two size (glibc would map
+ *     each megabyte afresh and fault it in page by page).
  * Requests that are not aligned to 4 KiB (never sent by the benchmark) are
  * served synchronously on a second, buffered descriptor, so the file is a
  * faithful passthrough whatever the caller does.
@@ -50,8 +52,9 @@
 #define AIO_DEPTH 1024
 #define REAPERS 2
 #ifndef WORKERS
-#define WORKERS 16
+#define WORKERS 4
 #endif
+#define NR_CLASSES 9		/* buffer sizes ALIGN << 0 .. 8: 4 KiB to 1 MiB */
 
 enum { INO_ROOT = 1, INO_DISK };
 
@@ -59,9 +62,51 @@ struct io {
 	struct iocb cb;
 	fuse_req_t req;
 	char *buf;
+	int cls;		/* buf's size class, -1: bigger, not kept */
 	size_t len;
 	bool write;
 };
+
+/* Free buffers by size class, linked through their first word. */
+static struct {
+	pthread_mutex_t mu;
+	void *free[NR_CLASSES];
+} bufs = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* An aligned buffer of at least len bytes, reused if one is free; NULL if none. */
+static char *buf_get(size_t len, int *cls)
+{
+	void *buf = NULL;
+	int c = 0;
+
+	while (c < NR_CLASSES && ((size_t)ALIGN << c) < len)
+		c++;
+	*cls = c < NR_CLASSES ? c : -1;
+	if (*cls >= 0) {
+		pthread_mutex_lock(&bufs.mu);
+		buf = bufs.free[c];
+		if (buf)
+			bufs.free[c] = *(void **)buf;
+		pthread_mutex_unlock(&bufs.mu);
+		len = (size_t)ALIGN << c;
+	}
+	if (!buf && posix_memalign(&buf, ALIGN, len))
+		return NULL;
+	return buf;
+}
+
+/* At most max_background + WORKERS buffers are out at once: keeping them all is fine. */
+static void buf_put(char *buf, int cls)
+{
+	if (cls < 0) {
+		free(buf);
+		return;
+	}
+	pthread_mutex_lock(&bufs.mu);
+	*(void **)buf = bufs.free[cls];
+	bufs.free[cls] = buf;
+	pthread_mutex_unlock(&bufs.mu);
+}
 
 static struct {
 	int dfd;		/* O_DIRECT */
@@ -154,7 +199,7 @@ static void reply(struct io *io, long res)
 		fuse_reply_write(io->req, (size_t)res);
 	else
 		fuse_reply_buf(io->req, io->buf, (size_t)res);
-	free(io->buf);
+	buf_put(io->buf, io->cls);
 	free(io);
 }
 
@@ -190,7 +235,7 @@ static void pt_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else if ((off_t)size > pt.size - off)
 		size = (size_t)(pt.size - off);
 	io = calloc(1, sizeof(*io));
-	if (!io || posix_memalign((void **)&io->buf, ALIGN, size ? size : ALIGN)) {
+	if (!io || !(io->buf = buf_get(size ? size : ALIGN, &io->cls))) {
 		free(io);
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -225,7 +270,7 @@ static void pt_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 		return;
 	}
 	io = calloc(1, sizeof(*io));
-	if (!io || posix_memalign((void **)&io->buf, ALIGN, len ? len : ALIGN)) {
+	if (!io || !(io->buf = buf_get(len ? len : ALIGN, &io->cls))) {
 		free(io);
 		fuse_reply_err(req, ENOMEM);
 		return;

@@ -7,13 +7,19 @@
 #
 #   contrib/bench/run.sh [--quick] [--reps N] [--runtime S] [--ramp S]
 #                        [--size SIZE] [--out DIR] [--targets LIST]
-#                        [--sel-runtime S] [--queued N]
-#                        [--no-nbd] [--no-perf] [--no-selector] [--no-memory]
+#                        [--build DIR] [--sel-runtime S] [--selectors LIST]
+#                        [--workloads LIST] [--queued N] [--no-nbd] [--no-perf]
+#                        [--no-matrix] [--no-selector] [--no-memory]
 #
 #   --quick        smoke run: 512M image, 3 s runs, 1 s ramp, 1 repetition,
 #                  2000 queued I/Os (defaults: 2G, 10 s, 2 s, 3, 10000)
 #   --targets      comma list of raw,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop
 #                  (default: all; nbd only where nbdfuse and nbdkit install)
+#   --build DIR    the meson build dir whose mpathfs is measured (default
+#                  build, or \$MPATHFS_BUILD; relative to the source tree)
+#   --workloads    comma list of randread,randwrite,seqread,seqwrite (default: all)
+#   --selectors    comma list for the selector scenario (default: all five)
+#   --no-matrix    skip the throughput matrix and perf (selector, memory only)
 #   --out DIR      results (default /var/tmp/mpathfs-bench-out/DATE-TIME):
 #                  report.md (everything), table.txt, summary.csv (medians),
 #                  results.csv (every run), chart.png, selectors.csv,
@@ -37,14 +43,18 @@ OUT=""
 TARGETS="raw,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop"
 SEL_RUNTIME=""
 QUEUED=10000
+BUILD=${MPATHFS_BUILD:-build}
+SELECTORS="round-robin,queue-length,service-time,historical-service-time,failover"
+WORKLOADS="randread,randwrite,seqread,seqwrite"
 DO_NBD=1
+DO_MATRIX=1
 DO_PERF=1
 DO_SEL=1
 DO_MEM=1
 ARGS=("$@")
 
 usage() {
-	sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -57,6 +67,10 @@ while [ $# -gt 0 ]; do
 	--size) SIZE=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--targets) TARGETS=$2; shift ;;
+	--build) BUILD=$2; shift ;;
+	--selectors) SELECTORS=$2; shift ;;
+	--workloads) WORKLOADS=$2; shift ;;
+	--no-matrix) DO_MATRIX=0 ;;
 	--sel-runtime) SEL_RUNTIME=$2; shift ;;
 	--queued) QUEUED=$2; shift ;;
 	--no-nbd) DO_NBD=0 ;;
@@ -70,6 +84,8 @@ while [ $# -gt 0 ]; do
 done
 SEL_RUNTIME=${SEL_RUNTIME:-$RUNTIME}
 OUT=${OUT:-/var/tmp/mpathfs-bench-out/$START_TS}
+# no matrix: no throughput targets (and so no perf on them)
+[ "$DO_MATRIX" = 1 ] || { TARGETS=""; DO_PERF=0; }
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -337,17 +353,22 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 BUSY_BEFORE=$(python3 "$HERE/bench.py" busy 5)
 log "load average before: $LOAD_BEFORE; busy before (5 s): $BUSY_BEFORE of $(nproc) cores"
 
-log "building mpathfs (ninja -C build) and the bench programs"
-if [ ! -f "$TOP/build/build.ninja" ]; then
-	(cd "$TOP" && meson setup build >&2) || die "meson setup build failed"
+case $BUILD in
+/*) BUILD_DIR=$BUILD ;;
+*) BUILD_DIR=$TOP/$BUILD ;;
+esac
+log "building mpathfs (ninja -C $BUILD_DIR) and the bench programs"
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+	meson setup "$BUILD_DIR" "$TOP" >&2 || die "meson setup $BUILD_DIR failed"
 fi
-ninja -C "$TOP/build" >"$OUT/logs/ninja.log" 2>&1 || { tail -20 "$OUT/logs/ninja.log"; die "ninja -C build failed"; }
-# a snapshot: others may rebuild build/ while this runs
-cp "$TOP/build/mpathfs" "$BIN/mpathfs" || die "no build/mpathfs"
+ninja -C "$BUILD_DIR" >"$OUT/logs/ninja.log" 2>&1 ||
+	{ tail -20 "$OUT/logs/ninja.log"; die "ninja -C $BUILD_DIR failed"; }
+# a snapshot: others may rebuild the build dir while this runs
+cp "$BUILD_DIR/mpathfs" "$BIN/mpathfs" || die "no $BUILD_DIR/mpathfs"
 CFLAGS_B="-O2 -g -Wall -Wextra"
 # faultfs is a standalone program: built here from tests/faultfs (not changed)
 gcc $CFLAGS_B -o "$BIN/faultfs" "$TOP/tests/faultfs/faultfs.c" $(pkg-config --cflags --libs fuse3) -lpthread ||
-	cp "$TOP/build/tests/faultfs/faultfs" "$BIN/faultfs" 2>/dev/null || DO_SEL=0
+	cp "$BUILD_DIR/tests/faultfs/faultfs" "$BIN/faultfs" 2>/dev/null || DO_SEL=0
 [ "$DO_SEL" = 1 ] || log "no faultfs: no selector scenario"
 gcc $CFLAGS_B -o "$BIN/refpt" "$HERE/refpt.c" $(pkg-config --cflags --libs fuse3) -laio -lpthread ||
 	die "cannot build refpt"
@@ -447,6 +468,29 @@ for t in "${TLIST[@]}"; do
 	log "  $t: ${DEV[$t]}"
 done
 
+# Is direct I/O really direct? Every loop device must have dio on (the
+# loop driver falls back to buffered I/O when it cannot, silently), and
+# the disk under the image may have a volatile write cache of its own
+# (virtio: the host's page cache), which O_DIRECT does not get past.
+# Both go into the report: they say what "raw" measures.
+dio_note() {
+	local l off="" n=0
+	for l in "${IMG_LOOPS[@]}" "${DEV_LOOPS[@]}"; do
+		n=$((n + 1))
+		[ "$(cat "/sys/block/${l#/dev/}/loop/dio" 2>/dev/null)" = 1 ] || off+=" $l"
+	done
+	if [ -z "$off" ]; then
+		echo "all $n loop devices have direct I/O on (/sys/block/loopN/loop/dio = 1)"
+	else
+		echo "loop devices with direct I/O OFF (buffered by the loop driver):$off"
+	fi
+}
+IMG_SRC=$(df --output=source "$WORK" | tail -n 1)
+IMG_DISK=$(lsblk -no PKNAME "$IMG_SRC" 2>/dev/null | head -n 1)
+IMG_DISK=${IMG_DISK:-$(basename "$IMG_SRC")}
+DIO_NOTE="$(dio_note); the image's disk $IMG_DISK: write cache '$(cat "/sys/block/$IMG_DISK/queue/write_cache" 2>/dev/null || echo unknown)'"
+log "$DIO_NOTE"
+
 # ------------------------------------------------------------ the matrix
 
 # fio_job TARGET WORKLOAD NUMJOBS -> the fio arguments
@@ -468,12 +512,17 @@ fio_job() {
 RESULTS=$OUT/results.jsonl
 : >"$RESULTS"
 NT=${#TLIST[@]}
-EST=$((REPS * 8 * NT * (RUNTIME + RAMP + 1)))
-log "matrix: $REPS reps x 4 workloads x numjobs 1,2 x $NT targets, ${RUNTIME}s + ${RAMP}s ramp each: about $((EST / 60)) min"
+IFS=, read -r -a WLIST <<<"$WORKLOADS"
+for w in "${WLIST[@]}"; do
+	case $w in randread | randwrite | seqread | seqwrite) ;; *) die "unknown workload '$w'" ;; esac
+done
+EST=$((REPS * 2 * ${#WLIST[@]} * NT * (RUNTIME + RAMP + 1)))
+[ "$NT" -gt 0 ] &&
+	log "matrix: $REPS reps x ${#WLIST[@]} workloads x numjobs 1,2 x $NT targets, ${RUNTIME}s + ${RAMP}s ramp each: about $((EST / 60)) min"
 FAILED_RUNS=0
-for ((rep = 1; rep <= REPS; rep++)); do
+for ((rep = 1; rep <= REPS && NT > 0; rep++)); do
 	log "repetition $rep of $REPS"
-	for w in randread randwrite seqread seqwrite; do
+	for w in "${WLIST[@]}"; do
 		for nj in 1 2; do
 			# rotate the target order each repetition: no target always
 			# runs right after the same neighbour
@@ -487,8 +536,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		done
 	done
 done
-log "matrix done ($FAILED_RUNS failed runs)"
-$BENCH report --in "$RESULTS" --out "$OUT" >/dev/null
+if [ "$NT" -gt 0 ]; then
+	log "matrix done ($FAILED_RUNS failed runs)"
+	$BENCH report --in "$RESULTS" --out "$OUT" >/dev/null
+fi
 
 # ------------------------------------------------------------ perf on the daemon
 
@@ -600,14 +651,25 @@ if [ "$DO_SEL" = 1 ]; then
 	log "calibration (4k randrw QD8 on one path): fast ${FAST_US} us, slow path with delay ${DELAY_MS} ms: ${SLOW_US} us = ${RATIO}x"
 	SELCSV=$OUT/selectors.csv
 	echo "selector,share_a,share_b,share_c_slow,share_d,ios,iops,p99_us,mean_us,target,verdict" >"$SELCSV"
-	for sel in round-robin queue-length service-time historical-service-time failover; do
+	IFS=, read -r -a SLIST <<<"$SELECTORS"
+	for sel in "${SLIST[@]}"; do
 		write_config "$WORK/sel.ini" "$sel" "" "${FPATHS[@]}"
 		start_mpathfs "$WORK/sel" "$WORK/sel.ini" "$OUT/logs/mpathfs-sel-$sel.log"
 		ctl "$WORK/sel" "show stats json" >"$WORK/st0.json" || die "show stats json failed"
+		# the selector's own view (status: its per-path words) over time,
+		# to see how a share came about
+		( while sleep 0.5; do
+			printf '%s ' "$(date +%T.%N | cut -c1-12)"
+			cat "$WORK/sel/status" || break
+		done ) >"$OUT/logs/sel-$sel-status.txt" 2>/dev/null &
+		SAMPLER=$!
+		BG_PIDS+=("$SAMPLER")
 		fio --name=sel --filename="$WORK/sel/mpatha" --direct=1 --ioengine=libaio --rw=randrw \
 			--bs=4k --iodepth=32 --time_based --runtime="$SEL_RUNTIME" --norandommap \
 			--randrepeat=0 --invalidate=0 --output-format=json --output="$WORK/sel.json" \
 			>/dev/null 2>&1 || log "fio failed for $sel"
+		kill "$SAMPLER" 2>/dev/null
+		wait "$SAMPLER" 2>/dev/null
 		ctl "$WORK/sel" "show stats json" >"$WORK/st1.json" || die "show stats json failed"
 		read -r IOS SHARES <<<"$($BENCH shares "$WORK/st0.json" "$WORK/st1.json")"
 		read -r IOPS P99 MEAN <<<"$($BENCH fiosum "$WORK/sel.json")"
@@ -619,8 +681,14 @@ if [ "$DO_SEL" = 1 ]; then
 		queue-length | service-time) limit=20 ;;
 		*) limit="" ;;
 		esac
+		# and no healthy path starved: each gets at least half of an even
+		# split of what the slow path does not take
 		if [ -n "$limit" ]; then
-			verdict=$(awk -v s="$S_c" -v l="$limit" 'BEGIN { print (s <= l) ? "PASS" : "FAIL" }')
+			verdict=$(awk -v a="$S_a" -v b="$S_b" -v c="$S_c" -v d="$S_d" -v l="$limit" 'BEGIN {
+				m = a < b ? a : b; m = m < d ? m : d
+				v = c > l ? "FAIL(slow)" : "PASS"
+				if (m < (100 - c) / 6) v = (v == "PASS" ? "FAIL" : v) "(starves)"
+				print v }')
 		else
 			verdict="-"
 		fi
@@ -650,6 +718,15 @@ $1}" "${MP2_PATHS[@]}"
 		RSS0=$(vm_field "$MP_PID" VmRSS)
 	}
 	memline() { echo "$*" | tee -a "$MEMF" >&2; }
+	# The documented bound (mpathfs.ini(5) and README.md at
+	# max_io_memory_mb): VmRSS at start + max_io_memory_mb + 16 MiB fixed
+	# (the FUSE workers' 1 MiB receive buffers, stacks, allocator slack) +
+	# 1 KiB per request the daemon holds. bound NREQ -> "bound X kB: within"
+	bound() {
+		local b=$((RSS0 + (BUDGET << 10) + 16384 + $1)) hwm
+		hwm=$(vm_field "$MP_PID" VmHWM)
+		echo "bound $b kB: $([ "$hwm" -le "$b" ] && echo within || echo OVER)"
+	}
 
 	# a. QD128 of 4k randrw: 4 jobs x iodepth 32
 	mem_start "" qd128
@@ -658,7 +735,7 @@ $1}" "${MP2_PATHS[@]}"
 		--runtime="$RUNTIME" --norandommap --randrepeat=0 --invalidate=0 --output-format=json \
 		--output="$WORK/qd128.json" >/dev/null 2>&1 || log "fio qd128 failed"
 	read -r IOPS P99 MEAN <<<"$($BENCH fiosum "$WORK/qd128.json")"
-	memline "qd128: 4k randrw, 4 jobs x iodepth 32, ${RUNTIME}s: $IOPS IOPS; daemon VmRSS at start ${RSS0} kB, VmHWM $(vm_field "$MP_PID" VmHWM) kB, threads $(vm_field "$MP_PID" Threads); max_io_memory_mb $BUDGET"
+	memline "qd128: 4k randrw, 4 jobs x iodepth 32, ${RUNTIME}s: $IOPS IOPS; daemon VmRSS at start ${RSS0} kB, VmHWM $(vm_field "$MP_PID" VmHWM) kB, threads $(vm_field "$MP_PID" Threads); max_io_memory_mb $BUDGET; $(bound 128)"
 	stop_mount "$MP_PID" "$WORK/mem"
 
 	# b/c/d. QUEUED I/Os held with every path failed, then drained
@@ -704,7 +781,7 @@ $1}" "${MP2_PATHS[@]}"
 		if [ "$resp" = ok ] && timeout 120 tail --pid="$qpid" -f /dev/null; then
 			wait "$qpid"
 			done_line=$(tail -n 1 "$WORK/aioq.out")
-			memline "  reinstated: drained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, client: '$done_line'; VmHWM $(vm_field "$MP_PID" VmHWM) kB"
+			memline "  reinstated: drained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, client: '$done_line'; VmHWM $(vm_field "$MP_PID" VmHWM) kB, $(bound "$n")"
 			stop_mount "$MP_PID" "$WORK/mem"
 		else
 			memline "  reinstating: $resp; client: '$(tail -n 1 "$WORK/aioq.out")'"
@@ -719,7 +796,8 @@ $1}" "${MP2_PATHS[@]}"
 	queued_case queued-aio aio "$QUEUED" rw ""
 	queued_case queued-threads threads "$QUEUED" rw ""
 	queued_case queued-threads-read threads "$QUEUED" read ""
-	# the bound itself: the smallest budget, less than the queued reads need
+	# the bound itself: a budget smaller than the queued reads need (past
+	# it reads are parked, holding no buffer, and workers stay free)
 	NB=$((QUEUED > 6000 ? QUEUED : 6000))
 	queued_case queued-threads-read-budget16 threads "$NB" read "max_io_memory_mb = 16"
 fi
@@ -744,13 +822,16 @@ done
 	echo "load average before $LOAD_BEFORE (busy $BUSY_BEFORE cores over 5 s), after $LOAD_AFTER."
 	echo "fio $(fio --version), libfuse $(pkg-config --modversion fuse3), nbdkit $(nbdkit --version 2>/dev/null | awk '{ print $2 }' || echo -)."
 	echo "Image: $SIZE of random data on $(df -T "$WORK" | awk 'NR == 2 { print $2 }'); runs ${RUNTIME}s + ${RAMP}s ramp, median of $REPS."
-	echo "mpathfs: build/mpathfs (sha256 $(sha256sum "$BIN/mpathfs" | cut -c1-16)), selector service-time, path_checker none."
+	echo "Direct I/O: $DIO_NOTE."
+	echo "mpathfs: $BUILD/mpathfs (sha256 $(sha256sum "$BIN/mpathfs" | cut -c1-16)), selector service-time, path_checker none."
 	[ -n "$NBD_NOTE" ] && echo "$NBD_NOTE"
 	echo
-	echo '```'
-	$BENCH report --in "$RESULTS" --out "$OUT" 2>&1 | sed '1{/^$/d}'
-	echo '```'
-	echo
+	if [ "$NT" -gt 0 ]; then
+		echo '```'
+		$BENCH report --in "$RESULTS" --out "$OUT" 2>&1 | sed '1{/^$/d}'
+		echo '```'
+		echo
+	fi
 	if [ -f "$OUT/selectors.csv" ]; then
 		echo "## Selector quality"
 		echo

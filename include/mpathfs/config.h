@@ -92,6 +92,18 @@ struct mp_config {
 	unsigned flap_window;		/* s, default 60 */
 	unsigned flap_holdoff;		/* s, default 30 */
 	enum mp_grouping path_grouping_policy;	/* default none */
+	/*
+	 * Who may use the mount. Without allow_other only the user who
+	 * mounted (root) gets in at all; with it the files' modes decide:
+	 * control 0600 root:root, or 0660 root:control_group; status, table,
+	 * metrics and events status_mode root:status_group (default root).
+	 */
+	bool allow_other;		/* default no */
+	char control_group[MP_NAME_MAX];/* as given, "" = none */
+	unsigned control_gid;		/* resolved, when control_group is set */
+	char status_group[MP_NAME_MAX];	/* as given, "" = none */
+	unsigned status_gid;		/* resolved, when status_group is set */
+	unsigned status_mode;		/* 0400, 0440 (default) or 0444 */
 
 	struct mp_config_group *groups;	/* in config order */
 	unsigned nr_groups;

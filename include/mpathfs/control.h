@@ -48,6 +48,8 @@ struct mp_cmd {
 
 /* Longest accepted command line. */
 #define MP_CMD_MAX 8192
+/* Most commands in one write: bounds the work and the reply of a write. */
+#define MP_CMD_BATCH_MAX 256
 
 /* Parse one line (no newline). 0, or -EINVAL with a reason in err. */
 int mp_control_parse(const char *line, struct mp_cmd *cmd, char *err, size_t errlen);
@@ -81,7 +83,8 @@ struct mp_control_ctx {
 /*
  * Run every line of text (one command per line). *reply gets a malloc'd
  * reply: command output, "ok" lines, or "error: ..." for the first command
- * that failed (later lines are not run). Returns 0 or -EINVAL.
+ * that failed (later lines are not run). More than MP_CMD_BATCH_MAX
+ * commands are refused before any runs. Returns 0 or -EINVAL.
  */
 int mp_control_run(const struct mp_control_ctx *ctx, const char *text, size_t len,
 		   char **reply);

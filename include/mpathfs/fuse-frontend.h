@@ -19,6 +19,11 @@ struct mp_fuse {
 	struct mp_daemon *d;
 	uid_t uid;
 	gid_t gid;
+	/* from the config at mount time; the kernel enforces them (default_permissions) */
+	mode_t control_mode;
+	gid_t control_gid;
+	mode_t status_mode;		/* status, table, metrics, events */
+	gid_t status_gid;
 	struct timespec start;
 };
 

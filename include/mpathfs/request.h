@@ -11,7 +11,7 @@
  * so a stale write can never land over newer data.
  *
  * Locking (order: none of these nest):
- *   dev->budget_mu  - bounce-buffer memory budget and live request count
+ *   dev->budget_mu  - bounce-buffer memory budget, its pool, live request count
  *   dev->pio_mu     - the list of path I/O in flight
  *   dev->rl.mu      - range lock (range-lock.h)
  *   dev->core.lock  - core state (core.h)
@@ -31,6 +31,12 @@
 /* Largest single path I/O; bigger requests are split. */
 #define MP_MAX_SEGMENT (1u << 20)
 
+/* Free bounce buffers are pooled by size: 4 KiB, 8 KiB, ... MP_MAX_SEGMENT. */
+#define MP_POOL_MIN_SHIFT 12
+#define MP_POOL_CLASSES 9
+_Static_assert(MP_MAX_SEGMENT == 1u << (MP_POOL_MIN_SHIFT + MP_POOL_CLASSES - 1),
+	       "the largest pool class is one segment");
+
 struct mp_dev {
 	struct mp_core core;
 	struct mp_engine *engine;
@@ -41,6 +47,12 @@ struct mp_dev {
 	pthread_mutex_t budget_mu;
 	pthread_cond_t budget_cv;
 	uint64_t budget_used, budget_limit;	/* bytes of bounce buffers */
+	void *pool[MP_POOL_CLASSES];		/* free bounce buffers, linked by their first word */
+	uint64_t pool_bytes;			/* what they hold */
+	struct mp_req *parked_head;		/* reads waiting for budget, oldest first */
+	struct mp_req **parked_tail;
+	unsigned nr_parked;
+	bool granting;				/* a thread is starting parked reads */
 	unsigned nr_live;			/* requests not yet freed */
 	unsigned nr_waiters;			/* callers waiting for budget */
 	unsigned max_waiters;			/* 0: no limit (see budget_get) */
@@ -83,6 +95,7 @@ struct mp_req {
 	uint64_t aoff;			/* aligned range */
 	size_t alen;
 	char *buf;			/* aligned bounce buffer of alen bytes */
+	int buf_class;			/* its pool class, -1 if not pooled */
 	char *edge;			/* RMW scratch: head and tail blocks */
 	size_t budget;			/* bytes charged to the budget */
 	int phase;
@@ -96,8 +109,10 @@ struct mp_req {
 	bool range_held;
 	void (*complete)(struct mp_req *r, int err);
 	void *priv;			/* the front end's */
+	struct mp_req *next_parked;	/* dev->budget_mu */
 	unsigned nr_segs;
-	struct mp_seg *segs;
+	struct mp_seg *segs;		/* seg_inline, or allocated if more */
+	struct mp_seg seg_inline[2];	/* enough for requests up to 2 segments */
 };
 
 int mp_dev_init(struct mp_dev *dev, struct mp_engine *engine,
@@ -107,8 +122,11 @@ void mp_dev_drain(struct mp_dev *dev);
 void mp_dev_destroy(struct mp_dev *dev);
 
 /*
- * Make a request for [off, off+len). Blocks while the bounce-buffer budget
- * is exhausted (backpressure). complete(r, err) is called exactly once after
+ * Make a request for [off, off+len). A write (with a bounce buffer) blocks
+ * while the bounce-buffer budget is exhausted (backpressure); a read never
+ * blocks: it gets its buffer in mp_req_submit(), or waits there for budget
+ * holding no memory and without blocking the caller, in the order the
+ * reads came. complete(r, err) is called exactly once after
  * mp_req_submit(), from an engine thread or the submitter; the front end
  * then replies and calls mp_req_free(); the memory (and a write's range
  * lock) goes when the last timed-out I/O of the request is back. For a write, copy the data into
@@ -130,6 +148,12 @@ void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns);
 uint64_t mp_dev_next_expiry(struct mp_dev *dev, uint64_t now_ns);
 
 /* Checks shared by every front end: 0, or -EINVAL / -ENOSPC / -EFBIG. */
+/* The device's size; `resize` changes it while I/O runs. */
+static inline uint64_t mp_dev_size(const struct mp_dev *dev)
+{
+	return __atomic_load_n(&dev->size, __ATOMIC_ACQUIRE);
+}
+
 int mp_req_check_range(const struct mp_dev *dev, enum mp_io_op op,
 		       uint64_t off, size_t *len);
 

@@ -10,10 +10,15 @@
 #     their paths, config keys, stats counters), and it is the same JSON
 #     the control file gives;
 #  2. every state-changing command answers ok with exit status 0 and its
-#     effect shows in `status` (fail/reinstate a path, disable/enable a
-#     group, switch_group and the next I/O, queue_if_no_path /
-#     fail_if_no_path in `table`); reload, resize, add_path and remove_path
-#     pass through to the daemon;
+#     effect shows in `status` or `table` and in the JSON views, parsed and
+#     asserted (fail/reinstate a path: state, admin_failed, fail_count;
+#     disable/enable a group: its state; switch_group and the next I/O:
+#     next_group, the active group, group_switches; queue_if_no_path /
+#     fail_if_no_path: queue_if_no_path); add_path / remove_path (the new
+#     path in its group, then gone; the last usable path refused), reload
+#     (of the same file: nothing changes; of an edited one: `show config`
+#     and `show groups` change) and resize (same size, then grown) answer
+#     their texts;
 #  3. the exit statuses: 1 for a command the daemon refuses (its
 #     "error: ..." on stderr, nothing on stdout), 2 for usage errors (found
 #     before any daemon is contacted: even with a mountpoint that does not
@@ -206,17 +211,33 @@ ctl 0 "$IT_MNT" fail_path b
 grep -q '^ok: path b already failed' "$OUT" || it_fail "second fail_path b: '$(cat "$OUT")'"
 # a path named by its device
 ctl 0 "$IT_MNT" reinstate_path "${IT_PATHS[1]}"
+[ "$(cat "$OUT")" = ok ] || it_fail "reinstate_path ${IT_PATHS[1]} answered '$(cat "$OUT")'"
 it_expect_path_state b active
+ctl 0 "$IT_MNT" show paths --json
+pyjson "$OUT" "
+b = [x for x in d['paths'] if x['name'] == 'b'][0]
+assert b['state'] == 'active' and b['admin_failed'] is False and b['fail_count'] == 1, b
+"
+ctl 0 "$IT_MNT" reinstate_path b
+grep -q '^ok: path b already active' "$OUT" || it_fail "second reinstate_path b: '$(cat "$OUT")'"
 it_log "fail_path / reinstate_path: exit 0, shown in status"
 
 ctl 0 "$IT_MNT" disable_group slow
+[ "$(cat "$OUT")" = ok ] || it_fail "disable_group slow answered '$(cat "$OUT")'"
 [ "$(it_group_states | awk '{ print $2 }')" = D ] ||
 	it_fail "disable_group slow: status groups '$(it_group_states)'"
+ctl 0 "$IT_MNT" show groups --json
+pyjson "$OUT" "assert [x['state'] for x in d['groups']][1] == 'disabled', d['groups']"
 ctl 0 "$IT_MNT" disable_group 2
 grep -q '^ok: group 2 already disabled' "$OUT" || it_fail "second disable_group: '$(cat "$OUT")'"
 ctl 0 "$IT_MNT" enable_group 2
+[ "$(cat "$OUT")" = ok ] || it_fail "enable_group 2 answered '$(cat "$OUT")'"
 [ "$(it_group_states | awk '{ print $2 }')" = E ] ||
 	it_fail "enable_group 2: status groups '$(it_group_states)'"
+ctl 0 "$IT_MNT" show groups --json
+pyjson "$OUT" "assert [x['state'] for x in d['groups']][1] == 'enabled', d['groups']"
+ctl 0 "$IT_MNT" enable_group slow
+grep -q '^ok: group 2 already enabled' "$OUT" || it_fail "second enable_group: '$(cat "$OUT")'"
 it_log "disable_group / enable_group: exit 0, status shows D then E"
 
 next_group() {
@@ -226,48 +247,130 @@ one_io() {
 	dd if="$IT_DEV" of=/dev/null bs=4k count=1 iflag=direct status=none ||
 		it_fail "a read through $IT_DEV failed"
 }
+one_io
+ctl 0 "$IT_MNT" show stats --json
+sw0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["group_switches"])' "$OUT")
 ctl 0 "$IT_MNT" switch_group slow
+[ "$(cat "$OUT")" = ok ] || it_fail "switch_group slow answered '$(cat "$OUT")'"
 [ "$(next_group)" = 2 ] || it_fail "switch_group slow: next group in status is $(next_group)"
+ctl 0 "$IT_MNT" show topology --json
+pyjson "$OUT" "assert d['next_group'] == 2, d['next_group']"
 one_io
 [ "$(it_active_group)" = 2 ] || it_fail "after switch_group slow and a read: groups '$(it_group_states)'"
+ctl 0 "$IT_MNT" show topology --json
+pyjson "$OUT" "
+assert [x['state'] for x in d['groups']] == ['enabled', 'active'], [x['state'] for x in d['groups']]
+assert d['group_switches'] == $sw0 + 1, (d['group_switches'], $sw0)
+"
 ctl 0 "$IT_MNT" switch_group fast
 one_io
 [ "$(it_active_group)" = 1 ] || it_fail "after switch_group fast and a read: groups '$(it_group_states)'"
+ctl 0 "$IT_MNT" show stats --json
+pyjson "$OUT" "assert d['group_switches'] == $sw0 + 2, (d['group_switches'], $sw0)"
 it_log "switch_group: exit 0, status shows the next and then the active group"
 
 ctl 0 "$IT_MNT" fail_if_no_path
+[ "$(cat "$OUT")" = ok ] || it_fail "fail_if_no_path answered '$(cat "$OUT")'"
 read -r nfeat _ <"$IT_MNT/table"
 [ "$nfeat" = 0 ] || it_fail "fail_if_no_path: table still has features: $(cat "$IT_MNT/table")"
+ctl 0 "$IT_MNT" show stats --json
+pyjson "$OUT" "assert d['queue_if_no_path'] is False, d"
 ctl 0 "$IT_MNT" queue_if_no_path
+[ "$(cat "$OUT")" = ok ] || it_fail "queue_if_no_path answered '$(cat "$OUT")'"
 grep -q '^1 queue_if_no_path ' "$IT_MNT/table" ||
 	it_fail "queue_if_no_path: table '$(cat "$IT_MNT/table")'"
+ctl 0 "$IT_MNT" show topology --json
+pyjson "$OUT" "assert d['queue_if_no_path'] is True, d"
 it_log "fail_if_no_path / queue_if_no_path: exit 0, shown in table"
 
-# commands the daemon carries out itself, passed through as they are
-unknown_to_daemon() {
-	grep -qE "^error: (unknown command|not available)" "$ERR"
-}
-ctl_daemon() {	# CMD...: 0 and ok, or 1 if this daemon does not have CMD yet
-	"$MPATHCTL" "$IT_MNT" "$@" >"$OUT" 2>"$ERR"
-	local rc=$?
-	if [ "$rc" = 1 ] && unknown_to_daemon; then
-		it_log "NOTE: this daemon does not know '$1' yet: $(cat "$ERR")"
-		return 1
-	fi
-	[ "$rc" = 0 ] && grep -q '^ok' "$OUT" ||
-		it_fail "mpathctl $*: exit status $rc; stdout '$(cat "$OUT")'; stderr '$(cat "$ERR")'"
+# commands the daemon carries out itself (they open devices or read the
+# config): exit status 0 and the daemon's text
+said() {	# TEXT: stdout is exactly TEXT, stderr empty
+	[ "$(cat "$OUT")" = "$1" ] || it_fail "expected '$1' on stdout, got '$(cat "$OUT")'"
+	[ -s "$ERR" ] && it_fail "stderr has '$(cat "$ERR")' after '$1'"
 	return 0
 }
-ctl_daemon reload && it_log "reload: $(cat "$OUT")"
-ctl_daemon resize && it_log "resize: $(cat "$OUT")"
-if ctl_daemon add_path d "${IT_PATHS[3]}" slow; then
-	it_log "add_path: $(cat "$OUT")"
-	it_expect_path_state d active
-	ctl_daemon remove_path d
-	it_log "remove_path: $(cat "$OUT")"
-	ctl 0 "$IT_MNT" show paths --json
-	pyjson "$OUT" "assert [x['name'] for x in d['paths']] == ['a', 'b', 'c'], d['paths']"
-fi
+ctl 0 "$IT_MNT" add_path d "${IT_PATHS[3]}" slow
+said "ok: path d added"
+it_expect_path_state d active
+ctl 0 "$IT_MNT" show topology --json
+pyjson "$OUT" "
+assert [[p['name'] for p in x['paths']] for x in d['groups']] == [['a', 'b'], ['c', 'd']], d['groups']
+p = d['groups'][1]['paths'][1]
+assert p['device'] == '${IT_PATHS[3]}' and p['state'] == 'active' and p['group'] == 'slow', p
+assert d['usable_paths'] == 4
+"
+# a device already in the map (held O_EXCL by its path)
+ctl 1 "$IT_MNT" add_path e "${IT_PATHS[3]}" slow
+grep -qxE "error: (cannot open '${IT_PATHS[3]}': in use \(mounted or held exclusively\)|device '${IT_PATHS[3]}' is already path 'd')" "$ERR" ||
+	it_fail "add_path of a device already in the map: $(cat "$ERR")"
+ctl 0 "$IT_MNT" remove_path d
+said "ok: path d removed"
+ctl 0 "$IT_MNT" show paths --json
+pyjson "$OUT" "assert [x['name'] for x in d['paths']] == ['a', 'b', 'c'], d['paths']"
+it_log "add_path / remove_path: exit 0, the path in its group in show topology --json, then gone"
+
+# remove_path refuses the last usable path (exit 1)
+ctl 0 "$IT_MNT" fail_path a
+ctl 0 "$IT_MNT" fail_path b
+ctl 1 "$IT_MNT" remove_path c
+[ "$(cat "$ERR")" = "error: path c is the last usable path" ] ||
+	it_fail "remove_path of the last usable path: stderr '$(cat "$ERR")'"
+[ -s "$OUT" ] && it_fail "remove_path refused, yet stdout has '$(cat "$OUT")'"
+ctl 0 "$IT_MNT" show stats --json
+pyjson "$OUT" "assert d['usable_paths'] == 1 and [x['name'] for x in d['paths']] == ['a', 'b', 'c'], d"
+it_log "remove_path of the last usable path: exit 1, '$(cat "$ERR")'"
+ctl 0 "$IT_MNT" reinstate_path a
+ctl 0 "$IT_MNT" reinstate_path b
+
+# reload: the same file changes nothing; an edited one shows in the views
+ctl 0 "$IT_MNT" reload
+said "ok: reloaded: 0 paths added, 0 removed"
+sed -i -e 's/^failback = manual$/failback = 30/' -e 's/^priority = 10$/priority = 20/' \
+	-e 's/^path_selector = round-robin$/path_selector = queue-length\nio_timeout = 25/' "$IT_CFG"
+ctl 0 "$IT_MNT" reload
+said "ok: reloaded: 0 paths added, 0 removed"
+ctl 0 "$IT_MNT" show config --json
+pyjson "$OUT" "
+assert d['failback'] == '30' and d['io_timeout'] == 25 and d['path_selector'] == 'queue-length', d
+assert [(x['name'], x['priority']) for x in d['groups']] == [('fast', 50), ('slow', 20)], d['groups']
+"
+ctl 0 "$IT_MNT" show groups --json
+pyjson "$OUT" "
+assert [(x['name'], x['priority'], x['selector']) for x in d['groups']] == \
+    [('fast', 50, 'queue-length'), ('slow', 20, 'queue-length')], d['groups']
+"
+ctl 0 "$IT_MNT" show groups
+awk '$2 == "slow" && $3 == 20 { f = 1 } END { exit !f }' "$OUT" ||
+	it_fail "show groups after reload: slow/20 expected: $(cat "$OUT")"
+# a config with an error: exit 1, the file, line and key named, nothing changed
+cp "$IT_CFG" "$IT_TMP/good.ini"
+echo "no_such_key = 1" >>"$IT_CFG"
+ctl 1 "$IT_MNT" reload
+grep -qxF "error: $IT_CFG:$(wc -l <"$IT_CFG"): no_such_key: unknown key in [path c]; nothing changed" "$ERR" ||
+	it_fail "reload of a bad config: stderr '$(cat "$ERR")'"
+[ -s "$OUT" ] && it_fail "reload refused, yet stdout has '$(cat "$OUT")'"
+cp "$IT_TMP/good.ini" "$IT_CFG"
+ctl 0 "$IT_MNT" show config --json
+pyjson "$OUT" "assert d['failback'] == '30' and d['io_timeout'] == 25, d"
+it_log "reload: exit 0; an edited config shows in show config/groups (text and --json); a bad one: exit 1"
+
+# resize: the same size, then grown paths
+ctl 0 "$IT_MNT" resize
+said "ok: size $IT_SIZE -> $IT_SIZE bytes"
+truncate -s $((IT_SIZE * 2)) "$IT_IMG" || it_fail "truncate $IT_IMG"
+for p in "${IT_PATHS[@]}"; do
+	losetup -c "$p" || it_fail "losetup -c $p"
+done
+ctl 0 "$IT_MNT" resize
+said "ok: size $IT_SIZE -> $((IT_SIZE * 2)) bytes"
+ctl 0 "$IT_MNT" show topology --json
+pyjson "$OUT" "assert d['size'] == $((IT_SIZE * 2)), d['size']"
+grep -qF "size=$((IT_SIZE * 2 >> 20)).0M" <("$MPATHCTL" "$IT_MNT" show topology) ||
+	it_fail "show topology after resize: $("$MPATHCTL" "$IT_MNT" show topology | head -n 2)"
+[ "$(stat -c %s "$IT_DEV")" = $((IT_SIZE * 2)) ] || it_fail "the device file did not grow"
+IT_SIZE=$((IT_SIZE * 2))
+it_log "resize: exit 0, 'ok: size A -> B bytes', show topology (text and --json) and the device file grow"
 
 # ---------------------------------------------------------------- exit status 1
 refused() {	# ARGS...: exit 1, the daemon's error on stderr, nothing on stdout

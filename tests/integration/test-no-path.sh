@@ -170,10 +170,11 @@ it_log "3a: reinstated after 1 s: the queued read completed"
 
 # 3b: the read fails after about 2 intervals; control answers meanwhile
 sleep 1.2	# let the cancelled deadline of 3a pass, to catch a stale one
+# no_path_retry counts from the loss of the last path, not from the read
+t0=$(it_now)
 it_ctl_ok fail_path a
 it_expect_path_state a failed
 it_expect_path_state b failed
-t0=$(it_now)
 bg_read n1
 rpid=$IT_BG
 sleep 0.5

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,18 +534,24 @@ Test(check_thread, destroy_right_after_start)
 int __real_pthread_mutex_unlock(pthread_mutex_t *m);
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
 
-static void (*unlock_hook)(void);
+/*
+ * Every thread's unlocks come through the wrapper (the check thread's
+ * too, while the test arms the hook): the hook is atomic, and hook_thread
+ * is written before the hook is armed (seq_cst store), so a thread that
+ * sees the hook also sees hook_thread.
+ */
+static _Atomic(void (*)(void)) unlock_hook;
 static pthread_t hook_thread;
 
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	int r = __real_pthread_mutex_unlock(m);
 
-	if (unlock_hook && pthread_equal(pthread_self(), hook_thread)) {
-		void (*hook)(void) = unlock_hook;
+	if (atomic_load(&unlock_hook) && pthread_equal(pthread_self(), hook_thread)) {
+		void (*hook)(void) = atomic_exchange(&unlock_hook, NULL);
 
-		unlock_hook = NULL;
-		hook();
+		if (hook)
+			hook();
 	}
 	return r;
 }
@@ -567,9 +574,9 @@ Test(check_thread, destroy_does_not_touch_thread_after_unlock)
 
 	usleep(20 * 1000);		/* the thread is waiting for work */
 	hook_thread = pthread_self();
-	unlock_hook = let_thread_finish;
+	atomic_store(&unlock_hook, let_thread_finish);
 	mp_check_thread_destroy(t);
-	cr_assert_null(unlock_hook, "destroy() dropped no lock");
+	cr_assert_null(atomic_load(&unlock_hook), "destroy() dropped no lock");
 	cr_assert(thread_done_in_time, "the thread did not stop after destroy()");
 	cr_assert_eq(arg_value, 11);
 	free(poison);

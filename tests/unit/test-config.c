@@ -77,6 +77,10 @@ static void check_default_globals(void)
 	cr_assert_eq(cfg.pg_init_retries, 0);
 	cr_assert_eq(cfg.pg_init_delay_msecs, 2000);
 	cr_assert_eq(cfg.max_io_memory_mb, 256);
+	cr_assert_not(cfg.allow_other);
+	cr_assert_str_empty(cfg.control_group);
+	cr_assert_str_empty(cfg.status_group);
+	cr_assert_eq(cfg.status_mode, 0440);
 }
 
 Test(config, defaults)
@@ -291,6 +295,35 @@ Test(config, keyword_values)
 	cr_assert_eq(cfg.no_path_retry, 1000000);
 	cr_assert_eq(cfg.failback, 0);
 	cr_assert_eq(cfg.path_checker, MP_CHECKER_DIRECTIO);
+	mp_config_free(&cfg);
+}
+
+/* Groups by name (looked up) or by number (taken as is). */
+Test(config, access_keys)
+{
+	parse_ok("[multipath]\n"
+		 "allow_other = yes\n"
+		 "control_group = root\n"
+		 "status_group = 4242\n"
+		 "status_mode = 0444\n"
+		 "[path a]\ndevice = /dev/loop0\n");
+	cr_assert(cfg.allow_other);
+	cr_assert_str_eq(cfg.control_group, "root");
+	cr_assert_eq(cfg.control_gid, 0);
+	cr_assert_str_eq(cfg.status_group, "4242");
+	cr_assert_eq(cfg.status_gid, 4242);
+	cr_assert_eq(cfg.status_mode, 0444);
+	mp_config_free(&cfg);
+
+	parse_ok("[multipath]\nallow_other = no\nstatus_mode = 0400\n" "[path a]\ndevice = /dev/loop0\n");
+	cr_assert_not(cfg.allow_other);
+	cr_assert_eq(cfg.status_mode, 0400);
+	mp_config_free(&cfg);
+
+	/* the largest gid, and a group only the owner reads: both fine */
+	parse_ok("[multipath]\nallow_other = yes\ncontrol_group = 4294967294\n"
+		 "status_mode = 0400\n" "[path a]\ndevice = /dev/loop0\n");
+	cr_assert_eq(cfg.control_gid, 4294967294u);
 	mp_config_free(&cfg);
 }
 
@@ -612,6 +645,46 @@ static const struct bad bad_configs[] = {
 	  "t.ini:2: syntax: cannot parse this line" },
 	{ "[path a]\ndevice = /" X50 X50 X50 X50 "\n",
 	  "t.ini:2: syntax: line is longer than 199 characters" },
+	/* who may use the mount */
+	{ "[multipath]\nallow_other = maybe\n" PATH_A,
+	  "t.ini:2: allow_other: unknown value 'maybe'; expected one of no, yes" },
+	{ "[multipath]\nallow_other = Yes\n" PATH_A,
+	  "t.ini:2: allow_other: unknown value 'Yes'; expected one of no, yes" },
+	{ "[multipath]\nallow_other = 1\n" PATH_A,
+	  "t.ini:2: allow_other: unknown value '1'; expected one of no, yes" },
+	{ "[multipath]\nallow_other = yes\nallow_other = no\n" PATH_A,
+	  "t.ini:3: allow_other: given twice in [multipath] (first at line 2)" },
+	{ "[multipath]\nallow_other = yes\ncontrol_group = no-such-group-mpathfs\n" PATH_A,
+	  "t.ini:3: control_group: no group 'no-such-group-mpathfs' on this system" },
+	{ "[multipath]\nallow_other = yes\ncontrol_group = -1\n" PATH_A,
+	  "t.ini:3: control_group: no group '-1' on this system" },
+	{ "[multipath]\nallow_other = yes\ncontrol_group = 4294967295\n" PATH_A,
+	  "t.ini:3: control_group: '4294967295' is out of range 0..4294967294" },
+	{ "[multipath]\nallow_other = yes\nstatus_group = 99999999999999999999\n" PATH_A,
+	  "t.ini:3: status_group: '99999999999999999999' is out of range 0..4294967294" },
+	{ "[multipath]\nallow_other = yes\nstatus_group = " X50 "xxxxxxxxxxxxxx\n" PATH_A,
+	  "t.ini:3: status_group: longer than 63 characters" },
+	{ "[multipath]\nallow_other = yes\ncontrol_group = wh\x7f" "eel\n" PATH_A,
+	  "t.ini:3: control_group: byte 0x7f is not allowed in a group name" },
+	{ "[multipath]\ncontrol_group = root\n" PATH_A,
+	  "t.ini:2: control_group: needs allow_other = yes: without it no user but root "
+	  "can reach the mount" },
+	{ "[multipath]\nstatus_group = 0\nallow_other = no\n" PATH_A,
+	  "t.ini:2: status_group: needs allow_other = yes: without it no user but root "
+	  "can reach the mount" },
+	{ "[multipath]\nstatus_mode = 0444\n" PATH_A,
+	  "t.ini:2: status_mode: '0444' needs allow_other = yes: without it no user but root "
+	  "can reach the mount" },
+	{ "[multipath]\nstatus_mode = 0644\n" PATH_A,
+	  "t.ini:2: status_mode: unknown mode '0644'; expected one of 0400, 0440, 0444" },
+	{ "[multipath]\nstatus_mode = 440\n" PATH_A,
+	  "t.ini:2: status_mode: unknown mode '440'; expected one of 0400, 0440, 0444" },
+	{ "[multipath]\nstatus_mode = 0200\n" PATH_A,
+	  "t.ini:2: status_mode: unknown mode '0200'; expected one of 0400, 0440, 0444" },
+	{ "[multipath]\nallow_other = yes\nstatus_group = 0\nstatus_mode = 0400\n" PATH_A,
+	  "t.ini:3: status_group: status_mode = 0400 lets the group read nothing; use 0440" },
+	{ PATH_A "allow_other = yes\n",
+	  "t.ini:3: allow_other: unknown key in [path a]" },
 };
 #define NR_BAD MP_ARRAY_SIZE(bad_configs)
 
@@ -748,6 +821,30 @@ Test(config, load_missing)
 	cr_assert_null(cfg.paths);
 	cr_assert_eq(cfg.nr_paths, 0);
 	mp_config_free(&cfg);
+}
+
+/* Not a regular file: refused at once, a FIFO without waiting for a writer. */
+Test(config, load_fifo_and_device)
+{
+	/* room for the "/f" appended below (ASan: the bare template overflowed) */
+	char name[64] = "/tmp/test-config-fifo-XXXXXX";
+	char expected[MP_ERRMSG_MAX];
+	int ret;
+
+	cr_assert_not_null(mkdtemp(name));
+	strcat(name, "/f");
+	cr_assert_eq(mkfifo(name, 0600), 0);
+	ret = mp_config_load(name, &cfg, err, sizeof(err));
+	unlink(name);
+	*strrchr(name, '/') = '\0';
+	rmdir(name);
+	cr_assert_eq(ret, -EINVAL);
+	snprintf(expected, sizeof(expected), "%s/f: not a regular file", name);
+	cr_assert_str_eq(err, expected);
+
+	cr_assert_eq(mp_config_load("/dev/zero", &cfg, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "/dev/zero: not a regular file");
+	cr_assert_null(cfg.paths);
 }
 
 Test(config, load_directory)

@@ -43,6 +43,7 @@
 #define EXPECTED_CMDS "expected fail_path, reinstate_path, disable_group, enable_group, " \
 		      "switch_group, queue_if_no_path, fail_if_no_path, add_path, remove_path, reload, resize or show"
 #define EXPECTED_SHOW "expected paths, groups, topology, config or stats"
+#define CR_IN_COMMAND "carriage return (0x0d) in command; end lines with \\n only"
 
 /* Every test runs in its own process: one config and one core each. */
 static struct mp_config_group cfg_groups[2];
@@ -297,12 +298,12 @@ static const struct bad_case bad_cases[] = {
 	  "show groups: unexpected argument 'paths'; only 'json' may follow" },
 	{ L("show stats json json"), "show stats: unexpected argument 'json'" },
 	{ L("show config json extra"), "show config: unexpected argument 'extra'" },
-	{ L("fail_path a\n"), "control character in command" },
-	{ L("fail_path a\r"), "control character in command" },
-	{ L("fail_path\ra"), "control character in command" },
-	{ L("\x1b[Afail_path a"), "control character in command" },
-	{ L("fail_path a\x7f"), "control character in command" },
-	{ L("show\vpaths"), "control character in command" },
+	{ L("fail_path a\n"), "control character 0x0a in command" },
+	{ L("fail_path a\r"), CR_IN_COMMAND },
+	{ L("fail_path\ra"), CR_IN_COMMAND },
+	{ L("\x1b[Afail_path a"), "control character 0x1b in command" },
+	{ L("fail_path a\x7f"), "control character 0x7f in command" },
+	{ L("show\vpaths"), "control character 0x0b in command" },
 	/* the argument fits in struct mp_cmd or is refused */
 	{ { "fail_path ", 'p', MP_DEV_MAX, NULL, 0 }, "fail_path: argument too long" },
 	{ { "switch_group ", '1', MP_DEV_MAX + 10, NULL, 0 },
@@ -647,8 +648,9 @@ static const struct refused_case refused_cases[] = {
 	{ L("show nothing"), "error: show: unknown 'nothing'; " EXPECTED_SHOW "\n" },
 	{ L("show paths yaml"),
 	  "error: show paths: unexpected argument 'yaml'; only 'json' may follow\n" },
-	{ L("fail_path a\r\n"), "error: control character in command\n" },
-	{ L("fail_path\x01 a"), "error: control character in command\n" },
+	{ L("fail_path a\r\n"),
+	  "error: carriage return (0x0d) in command; end lines with \\n only\n" },
+	{ L("fail_path\x01 a"), "error: control character 0x01 in command\n" },
 	{ LNUL("fail_path a\0"), "error: NUL byte in command\n" },
 	{ LNUL("fail_path a\0\nfail_path b"), "error: NUL byte in command\n" },
 	{ LNUL("\0"), "error: NUL byte in command\n" },
@@ -715,6 +717,58 @@ Test(run, refused_table_is_big_enough)
 	cr_assert_geq(NR_REFUSED, 20);
 }
 
+/* n copies of line, with blank lines between them (which do not count). */
+static char *repeat(const char *line, unsigned n)
+{
+	size_t l = strlen(line), len = 0;
+	char *text = malloc(n * (l + 3) + 1);
+
+	cr_assert_not_null(text);
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(text + len, line, l);
+		len += l;
+		memcpy(text + len, "\n \n", 3);
+		len += 3;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+/* More than MP_CMD_BATCH_MAX commands in one write: none runs. */
+Test(run, batch_limit)
+{
+	char *text, *out, *before, *after, *want;
+	size_t len;
+	int r;
+
+	text = repeat("fail_path a", MP_CMD_BATCH_MAX + 1);
+	before = snapshot();
+	r = run_len(text, strlen(text), &out);
+	cr_assert_eq(r, -EINVAL);
+	cr_assert_str_eq(out, "error: more than 256 commands in one write; none was run\n");
+	after = snapshot();
+	cr_assert_str_eq(after, before, "a refused batch changed the state");
+	free(text);
+	free(out);
+	free(before);
+	free(after);
+
+	/* the limit itself is fine */
+	text = repeat("fail_path a", MP_CMD_BATCH_MAX);
+	r = run_len(text, strlen(text), &out);
+	cr_assert_eq(r, 0, "%s", out);
+	len = strlen("ok\n") + (MP_CMD_BATCH_MAX - 1) * strlen("ok: path a already failed\n");
+	want = malloc(len + 1);
+	cr_assert_not_null(want);
+	strcpy(want, "ok\n");
+	for (unsigned i = 1; i < MP_CMD_BATCH_MAX; i++)
+		strcat(want, "ok: path a already failed\n");
+	cr_assert_str_eq(out, want);
+	free(want);
+	free(text);
+	free(out);
+}
+
 /* ---------------------------------------------------------------------- */
 /* mp_control_run: several lines run in order up to the first error        */
 
@@ -753,7 +807,7 @@ static const struct multi_case multi_cases[] = {
 	{ "fail_if_no_path\nswitch_group slow\n", 0, 0, "ok\nok\n",
 	  INFO(2, G1("E", "A 0", "A 0"), G2("E", "A 0")) },
 	{ "fail_path a\r\nfail_path b\r\n", 0, -EINVAL,
-	  "error: control character in command\n", FRESH },
+	  "error: carriage return (0x0d) in command; end lines with \\n only\n", FRESH },
 	{ "disable_group 1\nfail_path a\0\nfail_path b",
 	  sizeof("disable_group 1\nfail_path a\0\nfail_path b") - 1, -EINVAL,
 	  "ok\nerror: NUL byte in command\n",
@@ -1003,6 +1057,10 @@ Test(run, show_config_json)
 	expect_str(o, "hardware_handler", "none");
 	expect_str(o, "prio", "const");
 	expect_int(o, "pg_init_delay_msecs", 2000);
+	expect_bool(o, "allow_other", false);
+	expect_str(o, "control_group", "");
+	expect_str(o, "status_group", "");
+	expect_str(o, "status_mode", "0440");
 	a = array(o, "groups", 2);
 	expect_str(json_object_array_get_idx(a, 0), "name", "fast");
 	expect_int(json_object_array_get_idx(a, 0), "priority", 50);

@@ -287,6 +287,24 @@ Test(core, init_rejects_unknown_selector_and_group)
 	cr_assert_str_eq(err, "path d: no group 'nowhere'");
 }
 
+/* A name or a device already in the map is refused, naming which. */
+Test(core, add_path_refuses_a_name_or_device_in_use)
+{
+	struct mp_path_dev dev = { .fd = -1, .lbs = 512, .size = 1 << 20 };
+	const struct mp_selector_ops *ops = mp_selector_find("failover");
+	char err[MP_ERRMSG_MAX] = "";
+
+	std_setup(MP_NO_PATH_RETRY_QUEUE, MP_FAILBACK_IMMEDIATE);
+	cr_assert_eq(mp_core_add_path(c, "b", "/dev/sdz", 1, &dev, "best", 50, ops, 1, err,
+				      sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "there is already a path 'b' (device /dev/sdb)");
+	cr_assert_eq(mp_core_add_path(c, "f", "/dev/sdc", 1, &dev, "best", 50, ops, 1, err,
+				      sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "device '/dev/sdc' is already path 'c'");
+	cr_assert_eq(c->nr_paths, 5);
+	cr_assert_null(mp_core_find_path(c, "f"));
+}
+
 Test(core, find_path_by_name_and_device)
 {
 	std_setup(MP_NO_PATH_RETRY_QUEUE, MP_FAILBACK_IMMEDIATE);

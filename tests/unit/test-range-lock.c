@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -269,17 +270,22 @@ Test(range_lock, grant_callback_may_release_and_acquire)
 int __real_pthread_mutex_unlock(pthread_mutex_t *m);
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
 
-static void (*after_unlock)(void);	/* one shot, after the next unlock of rl.mu */
+/*
+ * One shot, after the next unlock of rl.mu. Atomic: every thread's unlocks
+ * come through the wrapper (the workers' of the threaded test too), so a
+ * plain variable armed by one thread and read by another would be a race.
+ */
+static _Atomic(void (*)(void)) after_unlock;
 
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	int r = __real_pthread_mutex_unlock(m);
 
-	if (m == &rl.mu && after_unlock) {
-		void (*hook)(void) = after_unlock;
+	if (m == &rl.mu && atomic_load(&after_unlock)) {
+		void (*hook)(void) = atomic_exchange(&after_unlock, NULL);
 
-		after_unlock = NULL;
-		hook();
+		if (hook)
+			hook();
 	}
 	return r;
 }
@@ -301,9 +307,9 @@ Test(range_lock, acquire_racing_with_release_grants_exactly_once)
 	bool now;
 
 	cr_assert(acquire(&race_holder, 'h', 0, 100));
-	after_unlock = release_holder;
+	atomic_store(&after_unlock, release_holder);
 	now = acquire(&race_waiter, 'w', 50, 150);
-	cr_assert_null(after_unlock, "the hook did not run");
+	cr_assert_null(atomic_load(&after_unlock), "the hook did not run");
 	cr_assert(race_waiter.r.granted);
 	cr_assert_eq((now ? 1 : 0) + race_waiter.grants, 1,
 		     "acquire returned %s and the grant callback ran %u time(s): "

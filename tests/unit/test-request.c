@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -781,27 +782,33 @@ Test(request, three_overlapping_writes_apply_in_arrival_order)
 int __real_pthread_mutex_unlock(pthread_mutex_t *m);
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m);
 
-/* One shot: run hook_fn right after the next unlock of hook_mutex. */
-static pthread_mutex_t *hook_mutex;
-static void (*hook_fn)(void);
+/*
+ * One shot: run hook_fn right after the next unlock of hook_mutex. Every
+ * thread's unlocks come through the wrapper, so both are atomic: a plain
+ * variable armed by the test and read by another thread would be a race.
+ * hook_mutex is stored before hook_fn (seq_cst), so whoever sees the hook
+ * armed sees its mutex.
+ */
+static _Atomic(pthread_mutex_t *) hook_mutex;
+static _Atomic(void (*)(void)) hook_fn;
 
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	int r = __real_pthread_mutex_unlock(m);
 
-	if (hook_fn && m == hook_mutex) {
-		void (*hook)(void) = hook_fn;
+	if (atomic_load(&hook_fn) && m == atomic_load(&hook_mutex)) {
+		void (*hook)(void) = atomic_exchange(&hook_fn, NULL);
 
-		hook_fn = NULL;
-		hook();
+		if (hook)
+			hook();
 	}
 	return r;
 }
 
 static void arm_unlock_hook(pthread_mutex_t *m, void (*fn)(void))
 {
-	hook_mutex = m;
-	hook_fn = fn;
+	atomic_store(&hook_mutex, m);
+	atomic_store(&hook_fn, fn);
 }
 
 static void complete_held_io(void)
@@ -821,7 +828,7 @@ Test(request, write_granted_while_acquiring_range_runs_once)
 	ra = start_write(0, 8192, 1, &da);
 	arm_unlock_hook(&rig.dev.rl.mu, complete_held_io);
 	rb = start_write(4096, 4096, 2, &db);	/* waits for ra, granted at once */
-	cr_assert_null(hook_fn, "the hook did not run");
+	cr_assert_null(atomic_load(&hook_fn), "the hook did not run");
 	run();
 	/* free first: a failure below must not leak them */
 	mp_req_free(ra);
@@ -997,7 +1004,7 @@ Test(request, expire_racing_with_late_completion)
 	r = start_write(0, 4096, 1, &d);
 	arm_unlock_hook(&rig.dev.pio_mu, complete_held_io_now);
 	mp_dev_expire_io(&rig.dev, mp_now_ns() + TIMEOUT_NS);
-	cr_assert_null(hook_fn, "the hook did not run");
+	cr_assert_null(atomic_load(&hook_fn), "the hook did not run");
 	run();
 	cr_assert_eq(d.calls, 1);
 	cr_assert_eq(d.err, 0);
@@ -1078,6 +1085,9 @@ Test(request, discard_waits_for_overlapping_write)
 
 /* ---- budget ----------------------------------------------------------- */
 
+/* What request.c charges a request besides its buffer (REQ_OVERHEAD). */
+#define OVERHEAD 4096
+
 struct waiter {
 	struct mp_req *r;
 	bool started, returned;		/* [atomic] */
@@ -1101,10 +1111,10 @@ Test(request, mp_req_new_blocks_while_budget_is_used)
 	struct mp_req *r;
 	pthread_t t;
 
-	rig_init3(512, 0, 0, MP_NO_PATH_RETRY_QUEUE, 8192);
+	rig_init3(512, 0, 0, MP_NO_PATH_RETRY_QUEUE, 8192 + OVERHEAD);
 	r = mp_req_new(&rig.dev, MP_IO_WRITE, 0, 8192, on_complete, &d);
 	cr_assert_not_null(r);
-	cr_assert_eq(rig.dev.budget_used, 8192);
+	cr_assert_eq(rig.dev.budget_used, 8192 + OVERHEAD);
 	cr_assert_eq(pthread_create(&t, NULL, budget_thread, &w), 0);
 	while (!__atomic_load_n(&w.started, __ATOMIC_ACQUIRE))
 		sched_yield();
@@ -1117,7 +1127,8 @@ Test(request, mp_req_new_blocks_while_budget_is_used)
 	pthread_join(t, NULL);
 	cr_assert(w.returned);
 	cr_assert_not_null(w.r);
-	cr_assert_eq(rig.dev.budget_used, 512);
+	/* 512 bytes hold a 4 KiB pool buffer */
+	cr_assert_eq(rig.dev.budget_used, 4096 + OVERHEAD);
 	mp_req_free(w.r);
 	cr_assert_eq(rig.dev.budget_used, 0);
 	cr_assert_eq(rig.dev.nr_live, 0);
@@ -1131,8 +1142,8 @@ Test(request, request_bigger_than_budget_runs_alone)
 	rig_init3(512, 0, 0, MP_NO_PATH_RETRY_QUEUE, 4096);
 	r = mp_req_new(&rig.dev, MP_IO_READ, 0, 16384, on_complete, &d);
 	cr_assert_not_null(r);
-	cr_assert_eq(rig.dev.budget_used, 16384);
 	mp_req_submit(r);
+	cr_assert_eq(rig.dev.budget_used, 16384 + OVERHEAD);
 	run();
 	cr_assert_eq(d.calls, 1);
 	mp_req_free(r);
@@ -1147,12 +1158,143 @@ Test(request, budget_charges_bounce_and_edge_blocks)
 	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
 	r = mp_req_new(&rig.dev, MP_IO_WRITE, 100, 5000, on_complete, &d);
 	cr_assert_not_null(r);
-	cr_assert_eq(r->budget, 8192 + 2 * 4096);	/* bounce + RMW scratch */
-	cr_assert_eq(rig.dev.budget_used, 16384);
+	cr_assert_eq(r->budget, 8192 + 2 * 4096 + OVERHEAD);	/* bounce + RMW scratch */
+	cr_assert_eq(rig.dev.budget_used, 16384 + OVERHEAD);
 	mp_req_free(r);
 	r = mp_req_new(&rig.dev, MP_IO_WRITE, 4096, 8192, on_complete, &d);
-	cr_assert_eq(r->budget, 8192);			/* aligned: no scratch */
+	cr_assert_eq(r->budget, 8192 + OVERHEAD);		/* aligned: no scratch */
 	mp_req_free(r);
+	cr_assert_eq(rig.dev.budget_used, 0);
+}
+
+/* A freed bounce buffer is used again, not unmapped and faulted in anew. */
+Test(request, pool_reuses_buffers)
+{
+	struct done d = { 0 };
+	struct mp_req *r;
+	void *buf;
+
+	rig_init(4096, MP_NO_PATH_RETRY_QUEUE);
+	r = mp_req_new(&rig.dev, MP_IO_WRITE, 0, 1 << 20, on_complete, &d);
+	cr_assert_not_null(r);
+	buf = r->buf;
+	mp_req_free(r);
+	cr_assert_eq(rig.dev.pool_bytes, 1 << 20);
+	r = mp_req_new(&rig.dev, MP_IO_WRITE, 4096, (1 << 20) - 8192, on_complete, &d);
+	cr_assert_eq(r->buf, buf, "same size class: the pooled buffer");
+	cr_assert_eq(r->budget, (1 << 20) + OVERHEAD, "charged what it holds");
+	cr_assert_eq(rig.dev.pool_bytes, 0);
+	mp_req_free(r);
+}
+
+/* What is pooled and what is in use never exceed the budget together. */
+Test(request, pool_stays_within_budget)
+{
+	struct done d = { 0 };
+	struct mp_req *r[2], *big;
+	unsigned i;
+
+	rig_init3(512, 0, 0, MP_NO_PATH_RETRY_QUEUE, 4 * 4096);
+	for (i = 0; i < 2; i++)
+		r[i] = mp_req_new(&rig.dev, MP_IO_WRITE, 4096 * i, 4096, on_complete, &d);
+	cr_assert_eq(rig.dev.budget_used, 2 * (4096 + OVERHEAD));
+	for (i = 0; i < 2; i++)
+		mp_req_free(r[i]);
+	cr_assert_eq(rig.dev.pool_bytes, 2 * 4096);
+	/* 8 KiB + overhead beside 8 KiB pooled: one 4 KiB buffer goes */
+	big = mp_req_new(&rig.dev, MP_IO_WRITE, 0, 8192, on_complete, &d);
+	cr_assert_eq(rig.dev.budget_used, 8192 + OVERHEAD);
+	cr_assert_eq(rig.dev.pool_bytes, 4096);
+	mp_req_free(big);
+	cr_assert_eq(rig.dev.pool_bytes, 4096 + 8192);
+	/* bigger than a segment: allocated and freed as is */
+	big = mp_req_new(&rig.dev, MP_IO_WRITE, 0, 2 << 20, on_complete, &d);
+	cr_assert_eq(big->buf_class, -1);
+	cr_assert_eq(big->budget, (2 << 20) + OVERHEAD);
+	cr_assert_eq(rig.dev.pool_bytes, 0, "the budget is over: nothing kept");
+	mp_req_free(big);
+	cr_assert_eq(rig.dev.pool_bytes, 0);
+	cr_assert_eq(rig.dev.budget_used, 0);
+}
+
+/*
+ * A read the budget cannot hold does not block its caller and holds no
+ * memory: it is parked, and started, oldest first, as budget is freed.
+ */
+Test(request, reads_over_budget_park_without_memory)
+{
+	struct done dw = { 0 }, d1 = { 0 }, d2 = { 0 };
+	struct mp_req *w, *r1, *r2;
+
+	rig_init3(512, 0, 0, MP_NO_PATH_RETRY_QUEUE, 8192 + OVERHEAD);
+	w = mp_req_new(&rig.dev, MP_IO_WRITE, 0, 8192, on_complete, &dw);
+	r1 = mp_req_new(&rig.dev, MP_IO_READ, 0, 4096, on_complete, &d1);
+	r2 = mp_req_new(&rig.dev, MP_IO_READ, 4096, 8192, on_complete, &d2);
+	cr_assert(w && r1 && r2);
+	mp_req_submit(r1);
+	mp_req_submit(r2);
+	cr_assert_eq(rig.dev.nr_parked, 2);
+	cr_assert_null(r1->buf);
+	cr_assert_eq(rig.dev.budget_used, 8192 + OVERHEAD, "parked reads hold nothing");
+	cr_assert_eq(rig.dev.nr_live, 3);
+	mp_req_free(w);
+	/* 4 KiB then 8 KiB: only the first fits beside it, and order is kept */
+	cr_assert_eq(rig.dev.nr_parked, 1);
+	cr_assert_not_null(r1->buf);
+	cr_assert_eq(rig.dev.parked_head, r2);
+	cr_assert_eq(rig.dev.budget_used, 4096 + OVERHEAD);
+	run();
+	cr_assert_eq(d1.calls, 1);
+	cr_assert_eq(d1.err, 0);
+	mp_req_free(r1);
+	cr_assert_eq(rig.dev.nr_parked, 0);
+	cr_assert_eq(rig.dev.budget_used, 8192 + OVERHEAD);
+	run();
+	cr_assert_eq(d2.calls, 1);
+	cr_assert_eq(d2.err, 0);
+	mp_req_free(r2);
+	cr_assert_eq(rig.dev.budget_used, 0);
+	cr_assert_eq(rig.dev.nr_live, 0);
+}
+
+/* As the front end does: free the request on completion. */
+static void free_on_complete(struct mp_req *r, int err)
+{
+	struct done *d = r->priv;
+
+	d->calls++;
+	d->err = err;
+	mp_req_free(r);
+}
+
+/*
+ * Parked reads that fail at once when started (no path, fail_if_no_path)
+ * complete and free themselves inside the loop that starts them: the loop
+ * takes the next one instead of recursing once per read.
+ */
+Test(request, many_parked_reads_fail_without_recursing)
+{
+	enum { N = 100000 };
+	struct done d = { 0 }, dw = { 0 };
+	struct mp_req *w;
+	unsigned i;
+
+	rig_init3(512, 0, 0, MP_NO_PATH_RETRY_FAIL, 4096 + OVERHEAD);
+	cr_assert_eq(mp_core_fail_path(core(), path(PA), "test"), 0);
+	cr_assert_eq(mp_core_fail_path(core(), path(PB), "test"), 0);
+	w = mp_req_new(&rig.dev, MP_IO_WRITE, 0, 4096, on_complete, &dw);
+	for (i = 0; i < N; i++) {
+		struct mp_req *r = mp_req_new(&rig.dev, MP_IO_READ, 0, 4096, free_on_complete, &d);
+
+		cr_assert_not_null(r);
+		mp_req_submit(r);
+	}
+	cr_assert_eq(rig.dev.nr_parked, N);
+	mp_req_free(w);
+	cr_assert_eq(d.calls, N);
+	cr_assert_eq(d.err, -EIO);
+	cr_assert_eq(rig.dev.nr_parked, 0);
+	cr_assert_eq(rig.dev.nr_live, 0);
 	cr_assert_eq(rig.dev.budget_used, 0);
 }
 
