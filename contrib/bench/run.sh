@@ -16,7 +16,7 @@
 #   --targets      comma list of raw,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop
 #                  (default: all; nbd only where nbdfuse and nbdkit install)
 #   --build DIR    the meson build dir whose mpathfs is measured (default
-#                  build, or \$MPATHFS_BUILD; relative to the source tree)
+#                  build, or $MPATHFS_BUILD; relative to the source tree)
 #   --workloads    comma list of randread,randwrite,seqread,seqwrite (default: all)
 #   --selectors    comma list for the selector scenario (default: all five)
 #   --no-matrix    skip the throughput matrix and perf (selector, memory only)

@@ -364,7 +364,12 @@ PY
 it_log "1-2: $msg, each with time, type, path, group, reason; poll() never woke for nothing"
 grep '^EV ' "$OUT" | cut -d' ' -f3- | while read -r l; do it_log "  $l"; done
 
-# the blocking reader got the same lines
+# the blocking reader got the same lines (give it time to read the last)
+n=$(grep -c '^EV ' "$OUT")
+for _ in $(seq 100); do
+	[ "$(wc -l <"$IT_TMP/cat.out")" -ge "$n" ] && break
+	sleep 0.1
+done
 kill "$CATPID" 2>/dev/null
 wait "$CATPID" 2>/dev/null
 cmp -s <(grep '^EV ' "$OUT" | cut -d' ' -f3-) "$IT_TMP/cat.out" ||
