@@ -415,6 +415,15 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void events_read(fuse_req_t req, struct ev_file *e, size_t size,
 			struct fuse_file_info *fi)
 {
+	/*
+	 * Before ev_notify can see the request: once it is linked, another
+	 * thread may answer (and free) it at any moment.
+	 */
+	fuse_req_interrupt_func(req, ev_interrupted, e);
+	if (fuse_req_interrupted(req)) {
+		fuse_reply_err(req, EINTR);
+		return;
+	}
 	pthread_mutex_lock(&ev_waiters.mu);
 	if (e->waiting) {
 		pthread_mutex_unlock(&ev_waiters.mu);
@@ -432,9 +441,13 @@ static void events_read(fuse_req_t req, struct ev_file *e, size_t size,
 		/* answered by ev_notify when the next event comes */
 		if (!e->ph)
 			ev_link(e);
-		pthread_mutex_unlock(&ev_waiters.mu);
-		fuse_req_interrupt_func(req, ev_interrupted, e);
-		return;
+		/* a signal between the check above and here found nothing to cancel */
+		if (fuse_req_interrupted(req)) {
+			e->waiting = NULL;
+			if (!e->ph)
+				ev_unlink(e);
+			fuse_reply_err(req, EINTR);
+		}
 	}
 	pthread_mutex_unlock(&ev_waiters.mu);
 }
