@@ -196,6 +196,36 @@ it_write_config() {
 	} >"$IT_CFG"
 }
 
+# it_write_grouped_config GROUPS [LINE...]: like it_write_config, with
+# priority groups. GROUPS is "NAME=PRIORITY:PATH,PATH ..." (e.g. "fast=50:a,b
+# slow=10:c"); only the paths named there go in, in path order.
+it_write_grouped_config() {
+	local spec=$1 g rest p i
+	local -A group_of=()
+	shift
+	IT_CFG=$IT_TMP/mpathfs.ini
+	{
+		echo "; written by $IT_NAME"
+		echo "[multipath]"
+		echo "name = $IT_DEVNAME"
+		printf '%s\n' "$@" | grep -q '^path_checker' || echo "path_checker = none"
+		[ $# = 0 ] || printf '%s\n' "$@"
+		for g in $spec; do
+			rest=${g#*=}
+			printf '\n[group %s]\npriority = %s\n' "${g%%=*}" "${rest%%:*}"
+			rest=${rest#*:}
+			for p in ${rest//,/ }; do
+				group_of[$p]=${g%%=*}
+			done
+		done
+		for i in "${!IT_PATHS[@]}"; do
+			p=${IT_PATH_NAMES[$i]}
+			[ -n "${group_of[$p]:-}" ] || continue
+			printf '\n[path %s]\ndevice = %s\ngroup = %s\n' "$p" "${IT_PATHS[$i]}" "${group_of[$p]}"
+		done
+	} >"$IT_CFG"
+}
+
 it_mounted() {
 	# /proc/mounts escapes blanks; our paths have none
 	awk -v m="$1" '$2 == m { f = 1 } END { exit !f }' /proc/mounts

@@ -33,39 +33,10 @@
 
 it_require_env python3 jq mkfifo
 it_setup_faultbed 64M 3
-IT_CFG=$IT_TMP/mpathfs.ini
-cat >"$IT_CFG" <<EOF
-; written by $IT_NAME
-[multipath]
-name = $IT_DEVNAME
-path_selector = round-robin
-path_checker = directio
-polling_interval = 1
-max_polling_interval = 2
-; a check slowed down by a loaded machine must not fail a path
-checker_timeout = 30
-failback = manual
-no_path_retry = queue
-flap_threshold = 0
-
-[group fast]
-priority = 50
-
-[group slow]
-priority = 10
-
-[path a]
-device = ${IT_PATHS[0]}
-group = fast
-
-[path b]
-device = ${IT_PATHS[1]}
-group = fast
-
-[path c]
-device = ${IT_PATHS[2]}
-group = slow
-EOF
+it_write_grouped_config "fast=50:a,b slow=10:c" "path_selector = round-robin" \
+	"path_checker = directio" "polling_interval = 1" "max_polling_interval = 2" \
+	"; a check slowed down by a loaded machine must not fail a path" \
+	"checker_timeout = 30" "failback = manual" "no_path_retry = queue" "flap_threshold = 0"
 it_start_daemon
 
 # ---------------------------------------------------------------- the readers

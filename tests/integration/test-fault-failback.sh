@@ -28,36 +28,10 @@
 it_require_env fio python3 jq
 it_setup_faultbed 96M 3
 A_DEV=${IT_PATHS[0]}
-IT_CFG=$IT_TMP/mpathfs.ini
 
 write_config() {	# write_config FAILBACK
-	cat >"$IT_CFG" <<EOF
-; written by $IT_NAME
-[multipath]
-name = $IT_DEVNAME
-path_checker = directio
-polling_interval = 1
-failback = $1
-no_path_retry = queue
-
-[group fast]
-priority = 50
-
-[group slow]
-priority = 10
-
-[path a]
-device = ${IT_PATHS[0]}
-group = fast
-
-[path b]
-device = ${IT_PATHS[1]}
-group = slow
-
-[path c]
-device = ${IT_PATHS[2]}
-group = slow
-EOF
+	it_write_grouped_config "fast=50:a slow=10:b,c" "path_checker = directio" \
+		"polling_interval = 1" "failback = $1" "no_path_retry = queue"
 }
 
 # some I/O, then the number of the active group from status

@@ -45,34 +45,8 @@ done
 
 it_setup_faultbed 64M 3
 M=$((1 << 20))
-IT_CFG=$IT_TMP/mpathfs.ini
-cat >"$IT_CFG" <<EOF
-; written by $IT_NAME
-[multipath]
-name = $IT_DEVNAME
-path_checker = none
-path_selector = round-robin
-failback = manual
-no_path_retry = queue
-
-[group fast]
-priority = 50
-
-[group slow]
-priority = 10
-
-[path a]
-device = ${IT_PATHS[0]}
-group = fast
-
-[path b]
-device = ${IT_PATHS[1]}
-group = fast
-
-[path c]
-device = ${IT_PATHS[2]}
-group = slow
-EOF
+it_write_grouped_config "fast=50:a,b slow=10:c" "path_checker = none" \
+	"path_selector = round-robin" "failback = manual" "no_path_retry = queue"
 it_start_daemon
 
 # The parser: metrics file -> JSON {"types": {family: type}, "samples":

@@ -41,33 +41,8 @@ COMPLETION=$(cd "$(dirname "$0")/../.." && pwd)/contrib/mpathctl.bash-completion
 [ -f "$COMPLETION" ] || it_fail "no bash completion at $COMPLETION"
 
 it_setup 64M 4
-IT_CFG=$IT_TMP/mpathfs.ini
-cat >"$IT_CFG" <<EOF
-; written by $IT_NAME
-[multipath]
-name = $IT_DEVNAME
-path_checker = none
-failback = manual
-path_selector = round-robin
-
-[group fast]
-priority = 50
-
-[group slow]
-priority = 10
-
-[path a]
-device = ${IT_PATHS[0]}
-group = fast
-
-[path b]
-device = ${IT_PATHS[1]}
-group = fast
-
-[path c]
-device = ${IT_PATHS[2]}
-group = slow
-EOF
+it_write_grouped_config "fast=50:a,b slow=10:c" "path_checker = none" "failback = manual" \
+	"path_selector = round-robin"
 it_start_daemon
 
 OUT=$IT_TMP/out
