@@ -92,12 +92,9 @@ def wait_go(pause, go):
 
 # ------------------------------------------------------------------ blocks
 
-def bwrite(argv):
-    dev, roff, rsize, rnd, seed, logpath = argv[:6]
-    roff, rsize, rnd = int(roff), int(rsize), int(rnd)
-    opts = argv[6:]
-    count = None
-    pause_at = None
+def writer_opts(opts, who):
+    """--count N and --pause-at-fsync N PAUSEFILE GOFILE, for both writers."""
+    count = pause_at = pause = go = None
     while opts:
         if opts[0] == '--count':
             count = int(opts[1])
@@ -106,7 +103,14 @@ def bwrite(argv):
             pause_at, pause, go = int(opts[1]), opts[2], opts[3]
             opts = opts[4:]
         else:
-            sys.exit('bwrite: unknown option %s' % opts[0])
+            sys.exit('%s: unknown option %s' % (who, opts[0]))
+    return count, pause_at, pause, go
+
+
+def bwrite(argv):
+    dev, roff, rsize, rnd, seed, logpath = argv[:6]
+    roff, rsize, rnd = int(roff), int(rsize), int(rnd)
+    count, pause_at, pause, go = writer_opts(argv[6:], 'bwrite')
     rng = random.Random(int(seed))
     log = logger(logpath)
     nblocks = rsize // BS
@@ -317,18 +321,7 @@ def bcheck(argv):
 
 def fwrite(argv):
     d, rnd, seed, logpath = argv[:4]
-    opts = argv[4:]
-    count = None
-    pause_at = None
-    while opts:
-        if opts[0] == '--count':
-            count = int(opts[1])
-            opts = opts[2:]
-        elif opts[0] == '--pause-at-fsync':
-            pause_at, pause, go = int(opts[1]), opts[2], opts[3]
-            opts = opts[4:]
-        else:
-            sys.exit('fwrite: unknown option %s' % opts[0])
+    count, pause_at, pause, go = writer_opts(argv[4:], 'fwrite')
     rng = random.Random(int(seed))
     log = logger(logpath)
     # the log carries over rounds: files committed before a kill are
