@@ -270,7 +270,7 @@ int mp_daemon_start(struct mp_daemon *d)
 		mp_err("cannot start the I/O engine: %s", mp_errstr(r));
 		return r;
 	}
-	d->dev.io_timeout_ns = (uint64_t)d->cfg.io_timeout * 1000000000ull;
+	mp_dev_set_io_timeout(&d->dev, d->cfg.io_timeout);
 	r = mp_admin_start(&d->admin, &d->dev, &d->cfg, err, sizeof(err));
 	if (r < 0) {
 		mp_err("%s", err);
@@ -656,7 +656,7 @@ int mp_daemon_reload(struct mp_daemon *d, char *msg, size_t msglen)
 				     mp_selector_find(group_selector(&nc, nc.groups[i].name)),
 				     nc.rr_min_io);
 	mp_core_set_params(c, &nc);
-	d->dev.io_timeout_ns = (uint64_t)nc.io_timeout * 1000000000ull;
+	mp_dev_set_io_timeout(&d->dev, nc.io_timeout);
 	pthread_mutex_lock(&d->dev.budget_mu);
 	d->dev.budget_limit = (uint64_t)nc.max_io_memory_mb << 20;
 	pthread_cond_broadcast(&d->dev.budget_cv);

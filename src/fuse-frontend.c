@@ -11,8 +11,8 @@
  * Locking: struct ctl_file.mu protects one open control file's reply; it
  * is a leaf. ev_waiters.mu protects the readers and pollers of `events`
  * waiting for the next event; it is taken from the event notify callback,
- * under the core lock (core.lock -> ev_waiters.mu), so nothing here calls
- * into the core while holding it. Everything else is owned by the request
+ * under the core lock (core.lock -> ev_waiters.mu -> the event ring's
+ * lock), so nothing here calls into the core while holding it. Everything else is owned by the request
  * and core layers.
  */
 #define _GNU_SOURCE
@@ -157,15 +157,26 @@ static void ev_unlink(struct ev_file *e)
 	e->next_waiter = NULL;
 }
 
-/* The event ring's notify: wake every blocked reader and poller. */
+/*
+ * The event ring's notify: wake every blocked reader and poller that has
+ * something to read. The emitter calls this after dropping the ring's lock,
+ * so a read that came in between may already have taken this event and be
+ * blocked again: answering it now would be a 0-byte reply, which the reader
+ * takes for end of file. Such a waiter stays linked for the next event.
+ */
 static void ev_notify(void *arg)
 {
-	struct ev_file *e, *next;
+	struct ev_file *e, *next, *keep = NULL;
 
 	(void)arg;
 	pthread_mutex_lock(&ev_waiters.mu);
 	for (e = ev_waiters.head; e; e = next) {
 		next = e->next_waiter;
+		if (!mp_events_pending(ev_waiters.ev, e->cursor)) {
+			e->next_waiter = keep;
+			keep = e;
+			continue;
+		}
 		e->next_waiter = NULL;
 		if (e->waiting)
 			ev_answer(e);
@@ -175,7 +186,7 @@ static void ev_notify(void *arg)
 			e->ph = NULL;
 		}
 	}
-	ev_waiters.head = NULL;
+	ev_waiters.head = keep;
 	pthread_mutex_unlock(&ev_waiters.mu);
 }
 

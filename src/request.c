@@ -27,8 +27,8 @@
  * off the blocks a late write may still hit) live until it comes back.
  *
  * Locking: budget_mu (budget, pool, parked reads, live count), pio_mu
- * (in-flight list) and the range lock are leaves, never held across calls
- * into the core or engine.
+ * (in-flight list, io_timeout) and the range lock are leaves, never held
+ * across calls into the core or engine.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -772,11 +772,12 @@ void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns)
 	} *list = NULL;
 	struct mp_pio *pio, *next;
 	size_t n = 0, cap = 0, i;
+	uint64_t timeout_ns;
 
-	if (!dev->io_timeout_ns)
-		return;
 	pthread_mutex_lock(&dev->pio_mu);
-	for (pio = dev->pio_head; pio && pio->start_ns + dev->io_timeout_ns <= now_ns; pio = next) {
+	timeout_ns = dev->io_timeout_ns;
+	for (pio = dev->pio_head; timeout_ns && pio && pio->start_ns + timeout_ns <= now_ns;
+	     pio = next) {
 		struct mp_req *r = pio->seg->req;
 		int expect = PIO_INFLIGHT;
 
@@ -813,7 +814,7 @@ void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns)
 		__atomic_add_fetch(&e->path->nr_redriven, 1, __ATOMIC_RELAXED);
 		mp_core_end_io(&dev->core, e->path, e->len, now_ns - e->start_ns);
 		snprintf(reason, sizeof(reason), "I/O timeout: no answer within %llu ms",
-			 (unsigned long long)(dev->io_timeout_ns / 1000000ull));
+			 (unsigned long long)(timeout_ns / 1000000ull));
 		mp_core_fail_path(&dev->core, e->path, reason);
 		/* the orphan keeps its buffer; the segment starts over elsewhere */
 		seg_start(e->seg);
@@ -825,12 +826,20 @@ uint64_t mp_dev_next_expiry(struct mp_dev *dev, uint64_t now_ns)
 {
 	uint64_t t;
 
-	if (!dev->io_timeout_ns)
-		return UINT64_MAX;
 	pthread_mutex_lock(&dev->pio_mu);
 	/* I/O started later expires later than now + timeout: no wake-up needed */
-	t = dev->pio_head ? dev->pio_head->start_ns + dev->io_timeout_ns
-			  : now_ns + dev->io_timeout_ns;
+	if (!dev->io_timeout_ns)
+		t = UINT64_MAX;
+	else
+		t = dev->pio_head ? dev->pio_head->start_ns + dev->io_timeout_ns
+				  : now_ns + dev->io_timeout_ns;
 	pthread_mutex_unlock(&dev->pio_mu);
 	return t;
+}
+
+void mp_dev_set_io_timeout(struct mp_dev *dev, unsigned seconds)
+{
+	pthread_mutex_lock(&dev->pio_mu);
+	dev->io_timeout_ns = (uint64_t)seconds * 1000000000ull;
+	pthread_mutex_unlock(&dev->pio_mu);
 }

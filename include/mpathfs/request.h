@@ -57,7 +57,7 @@ struct mp_dev {
 	unsigned nr_waiters;			/* callers waiting for budget */
 	unsigned max_waiters;			/* 0: no limit (see budget_get) */
 
-	uint64_t io_timeout_ns;		/* 0: never expire I/O */
+	uint64_t io_timeout_ns;		/* [pio_mu] 0: never expire I/O (reload changes it) */
 	pthread_mutex_t pio_mu;
 	struct mp_pio *pio_head;	/* in flight, oldest first */
 	struct mp_pio *pio_tail;
@@ -146,6 +146,7 @@ void mp_req_free(struct mp_req *r);
  */
 void mp_dev_expire_io(struct mp_dev *dev, uint64_t now_ns);
 uint64_t mp_dev_next_expiry(struct mp_dev *dev, uint64_t now_ns);
+void mp_dev_set_io_timeout(struct mp_dev *dev, unsigned seconds);
 
 /* Checks shared by every front end: 0, or -EINVAL / -ENOSPC / -EFBIG. */
 /* The device's size; `resize` changes it while I/O runs. */

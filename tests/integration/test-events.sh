@@ -28,7 +28,9 @@
 #  2. poll() blocked: before any event (and after the last) a poll with a
 #     1.5 s time-out returns nothing, every wake of the reader read at
 #     least one line, and the reader slept in poll() before every step;
-#  3. the blocking `cat` reader got the very same lines.
+#  3. the blocking `cat` reader got the very same lines;
+#  4. three blocking readers during a storm of events from two threads
+#     never see end of file and each get every line.
 . "$(dirname "$0")/lib.sh"
 
 it_require_env python3 jq mkfifo
@@ -346,6 +348,58 @@ wait "$CATPID" 2>/dev/null
 cmp -s <(grep '^EV ' "$OUT" | cut -d' ' -f3-) "$IT_TMP/cat.out" ||
 	it_fail "3: the blocking reader (cat) got other lines: $(diff <(grep '^EV ' "$OUT" | cut -d' ' -f3-) "$IT_TMP/cat.out" | head -10)"
 it_log "3: the blocking reader (cat) read the same $(wc -l <"$IT_TMP/cat.out") lines"
+
+# 4. events from two threads at once while three blocking readers read as
+# fast as they can: a read that took an event before that event's notify
+# ran must not leave the reader's next read answered with nothing (a 0-byte
+# reply is end of file to the reader)
+STORM=150
+cats=()
+for k in 1 2 3; do
+	cat "$IT_MNT/events" >"$IT_TMP/storm$k.out" &
+	cats+=("$!")
+	IT_BG_PIDS+=("$!")
+	it_record bg "$!"
+done
+for pid in "${cats[@]}"; do
+	for ((i = 0; i < 200; i++)); do
+		[ "$(readlink "/proc/$pid/fd/3")" = "$IT_MNT/events" ] && break
+		sleep 0.05
+	done
+	[ "$(readlink "/proc/$pid/fd/3")" = "$IT_MNT/events" ] || it_fail "4: cat $pid did not open $IT_MNT/events"
+done
+storm() {	# PATH
+	local j
+	for ((j = 0; j < STORM; j++)); do
+		it_ctl_ok fail_path "$1"
+		it_ctl_ok reinstate_path "$1"
+	done
+}
+storm a &
+s1=$!
+storm b &
+s2=$!
+wait "$s1" || it_fail "4: the fail/reinstate loop on a failed"
+wait "$s2" || it_fail "4: the fail/reinstate loop on b failed"
+it_ctl_ok disable_group slow	# the last line each reader must get
+for k in 1 2 3; do
+	for ((i = 0; i < 600; i++)); do
+		tail -n 1 "$IT_TMP/storm$k.out" | grep -q ' group_disabled ' && break
+		kill -0 "${cats[k - 1]}" 2>/dev/null ||
+			it_fail "4: blocking reader $k saw end of file after $(wc -l <"$IT_TMP/storm$k.out") lines"
+		sleep 0.05
+	done
+	tail -n 1 "$IT_TMP/storm$k.out" | grep -q ' group_disabled ' ||
+		it_fail "4: blocking reader $k has $(wc -l <"$IT_TMP/storm$k.out") lines after 30 s, not the last"
+	kill -0 "${cats[k - 1]}" 2>/dev/null || it_fail "4: blocking reader $k exited"
+done
+kill "${cats[@]}" 2>/dev/null
+wait "${cats[@]}" 2>/dev/null
+n=$(grep -c -E ' path_(failed|reinstated) path=[ab] ' "$IT_TMP/storm1.out")
+[ "$n" = $((4 * STORM)) ] || it_fail "4: reader 1 got $n fail/reinstate lines, $((4 * STORM)) made"
+cmp -s "$IT_TMP/storm1.out" "$IT_TMP/storm2.out" && cmp -s "$IT_TMP/storm1.out" "$IT_TMP/storm3.out" ||
+	it_fail "4: the three blocking readers got different lines"
+it_log "4: $((4 * STORM)) events from two threads: three blocking readers each read all $(wc -l <"$IT_TMP/storm1.out") lines, none saw end of file"
 
 it_stop_daemon || it_fail "mpathfs exited with status $? after a clean unmount"
 it_pass
