@@ -166,9 +166,10 @@ def cmd_fio(argv):
     return 0 if rc == 0 and not err else 1
 
 
-TARGET_ORDER = ["raw", "ref", "ref+loop", "nbd", "mp1", "mp1+loop", "mp2", "mp2+loop"]
+TARGET_ORDER = ["raw", "null", "ref", "ref+loop", "nbd", "mp1", "mp1+loop", "mp2", "mp2+loop"]
 TARGET_DESC = {
     "raw": "loop device (direct-io) over the image",
+    "null": "refpt --null: FUSE round trip only, no storage I/O (a ceiling, not a device)",
     "ref": "reference FUSE passthrough (refpt) file",
     "ref+loop": "loop (direct-io) over the refpt file",
     "nbd": "nbdfuse over nbdkit file plugin (cache=none)",

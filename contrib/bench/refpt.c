@@ -2,7 +2,7 @@
 /*
  * refpt: the reference FUSE passthrough of one file, for contrib/bench.
  *
- *   refpt MOUNTPOINT BACKING [-f]
+ *   refpt MOUNTPOINT BACKING [-f] [--null]
  *
  * The mount holds one regular file, `disk`, whose reads and writes are
  * passed to BACKING (a file or block device) and nothing else: no path
@@ -30,6 +30,10 @@
  * Requests that are not aligned to 4 KiB (never sent by the benchmark) are
  * served synchronously on a second, buffered descriptor, so the file is a
  * faithful passthrough whatever the caller does.
+ *
+ * --null answers every read (with zeros) and write from the worker that
+ * received it, without touching BACKING: what the FUSE round trip alone
+ * costs, the ceiling for any libfuse 3.14 daemon on this machine.
  */
 #define _GNU_SOURCE
 #define FUSE_USE_VERSION 312
@@ -114,7 +118,11 @@ static struct {
 	off_t size;
 	io_context_t ctx;
 	volatile bool stop;
+	bool null;		/* --null */
 } pt;
+
+/* What --null reads back: the largest read the kernel sends us (max_pages 256). */
+static const char zeros[1 << 20];
 
 static void fill(fuse_ino_t ino, struct stat *st)
 {
@@ -234,6 +242,10 @@ static void pt_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		size = 0;
 	else if ((off_t)size > pt.size - off)
 		size = (size_t)(pt.size - off);
+	if (pt.null) {
+		fuse_reply_buf(req, zeros, size < sizeof(zeros) ? size : sizeof(zeros));
+		return;
+	}
 	io = calloc(1, sizeof(*io));
 	if (!io || !(io->buf = buf_get(size ? size : ALIGN, &io->cls))) {
 		free(io);
@@ -267,6 +279,10 @@ static void pt_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 	}
 	if (off > pt.size || (off_t)len > pt.size - off) {
 		fuse_reply_err(req, ENOSPC);
+		return;
+	}
+	if (pt.null) {
+		fuse_reply_write(req, len);
 		return;
 	}
 	io = calloc(1, sizeof(*io));
@@ -372,12 +388,20 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *lc;
 	struct fuse_session *se;
 	pthread_t th[REAPERS];
-	bool fg = argc > 3 && !strcmp(argv[3], "-f");
+	bool fg = false;
 	struct stat st;
 	int r = 1;
 
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "-f"))
+			fg = true;
+		else if (!strcmp(argv[i], "--null"))
+			pt.null = true;
+		else
+			argc = 0;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: refpt MOUNTPOINT BACKING [-f]\n");
+		fprintf(stderr, "usage: refpt MOUNTPOINT BACKING [-f] [--null]\n");
 		return 2;
 	}
 	pt.dfd = open(argv[2], O_RDWR | O_DIRECT | O_CLOEXEC);

@@ -13,7 +13,7 @@
 #
 #   --quick        smoke run: 512M image, 3 s runs, 1 s ramp, 1 repetition,
 #                  2000 queued I/Os (defaults: 2G, 10 s, 2 s, 3, 10000)
-#   --targets      comma list of raw,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop
+#   --targets      comma list of raw,null,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop
 #                  (default: all; nbd only where nbdfuse and nbdkit install)
 #   --build DIR    the meson build dir whose mpathfs is measured (default
 #                  build, or $MPATHFS_BUILD; relative to the source tree)
@@ -40,7 +40,7 @@ RUNTIME=10
 RAMP=2
 SIZE=2G
 OUT=""
-TARGETS="raw,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop"
+TARGETS="raw,null,ref,ref+loop,nbd,mp1,mp1+loop,mp2,mp2+loop"
 SEL_RUNTIME=""
 QUEUED=10000
 BUILD=${MPATHFS_BUILD:-build}
@@ -415,6 +415,16 @@ if has_target ref || has_target ref+loop; then
 		DEV[ref+loop]=$LOOP
 		PIDS[ref+loop]=$REF_PID
 	fi
+fi
+# the FUSE round trip alone: refpt --null answers without any storage I/O
+if has_target null; then
+	mkdir -p "$WORK/null"
+	"$BIN/refpt" "$WORK/null" "$IMG" -f --null >"$OUT/logs/refpt-null.log" 2>&1 &
+	NULL_PID=$!
+	MOUNTS+=("$NULL_PID $WORK/null refpt")
+	wait_file "$NULL_PID" "$WORK/null/disk" "refpt --null" || die "refpt --null did not start"
+	DEV[null]=$WORK/null/disk
+	PIDS[null]=$NULL_PID
 fi
 # (iii) nbdfuse over nbdkit's file plugin
 if has_target nbd; then
