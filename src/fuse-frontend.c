@@ -12,8 +12,8 @@
  * is a leaf. ev_waiters.mu protects the readers and pollers of `events`
  * waiting for the next event; it is taken from the event notify callback,
  * under the core lock (core.lock -> ev_waiters.mu -> the event ring's
- * lock), so nothing here calls into the core while holding it. Everything else is owned by the request
- * and core layers.
+ * lock), so nothing here calls into the core while holding it. Everything
+ * else is owned by the request and core layers.
  */
 #define _GNU_SOURCE
 #include <errno.h>

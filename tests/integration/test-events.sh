@@ -30,7 +30,10 @@
 #     least one line, and the reader slept in poll() before every step;
 #  3. the blocking `cat` reader got the very same lines;
 #  4. three blocking readers during a storm of events from two threads
-#     never see end of file and each get every line.
+#     never see end of file and each get every line;
+#  5. a signal to a reader blocked in read() ends that read with EINTR
+#     (the daemon answers the interrupt), and the next read gets the next
+#     event.
 . "$(dirname "$0")/lib.sh"
 
 it_require_env python3 jq mkfifo
@@ -343,8 +346,17 @@ for _ in $(seq 100); do
 	[ "$(wc -l <"$IT_TMP/cat.out")" -ge "$n" ] && break
 	sleep 0.1
 done
-kill "$CATPID" 2>/dev/null
-wait "$CATPID" 2>/dev/null
+# a fatal signal to a reader whose read is with the daemon waits for the
+# daemon's answer to the interrupt: a daemon that never answers hangs it
+reap_readers() {	# PID...
+	local pid
+	kill "$@" 2>/dev/null
+	for pid in "$@"; do
+		it_wait_pid "$pid" 10
+		[ $? != 124 ] || it_fail "a reader blocked on events did not end within 10 s of SIGTERM (its interrupted read got no answer)"
+	done
+}
+reap_readers "$CATPID"
 cmp -s <(grep '^EV ' "$OUT" | cut -d' ' -f3-) "$IT_TMP/cat.out" ||
 	it_fail "3: the blocking reader (cat) got other lines: $(diff <(grep '^EV ' "$OUT" | cut -d' ' -f3-) "$IT_TMP/cat.out" | head -10)"
 it_log "3: the blocking reader (cat) read the same $(wc -l <"$IT_TMP/cat.out") lines"
@@ -393,13 +405,54 @@ for k in 1 2 3; do
 		it_fail "4: blocking reader $k has $(wc -l <"$IT_TMP/storm$k.out") lines after 30 s, not the last"
 	kill -0 "${cats[k - 1]}" 2>/dev/null || it_fail "4: blocking reader $k exited"
 done
-kill "${cats[@]}" 2>/dev/null
-wait "${cats[@]}" 2>/dev/null
+reap_readers "${cats[@]}"
 n=$(grep -c -E ' path_(failed|reinstated) path=[ab] ' "$IT_TMP/storm1.out")
 [ "$n" = $((4 * STORM)) ] || it_fail "4: reader 1 got $n fail/reinstate lines, $((4 * STORM)) made"
 cmp -s "$IT_TMP/storm1.out" "$IT_TMP/storm2.out" && cmp -s "$IT_TMP/storm1.out" "$IT_TMP/storm3.out" ||
 	it_fail "4: the three blocking readers got different lines"
 it_log "4: $((4 * STORM)) events from two threads: three blocking readers each read all $(wc -l <"$IT_TMP/storm1.out") lines, none saw end of file"
+
+# 5. a signal to a reader blocked in read(): the kernel forwards it as an
+# interrupt, and only the daemon's EINTR answer lets read() return so the
+# handler can run (so "SIG" before any event proves the answer came);
+# python then reads again (PEP 475) and that read gets the next line
+cat >"$IT_TMP/intr.py" <<'PY'
+import os, signal, sys
+sigs = []
+signal.signal(signal.SIGUSR1, lambda s, f: (sigs.append(s), print('SIG %d' % len(sigs), flush=True)))
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print('READY', flush=True)
+data = os.read(fd, 65536)
+print('GOT %d %s' % (len(sigs), data.decode().strip()), flush=True)
+PY
+it_bg python3 "$IT_TMP/intr.py" "$IT_MNT/events" >"$IT_TMP/intr.out"
+IPID=$IT_BG
+sleeping() {	# until the reader sleeps in read() (the events request is with the daemon)
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -q READY "$IT_TMP/intr.out" && [ "$(awk '{ print $3 }' "/proc/$IPID/stat" 2>/dev/null)" = S ] &&
+			return 0
+		sleep 0.025
+	done
+	it_fail "5: the interrupted reader is not asleep in read(): $(cat "$IT_TMP/intr.out")"
+}
+for k in 1 2; do
+	sleeping
+	sleep 0.2
+	kill -USR1 "$IPID"
+	for ((i = 0; i < 200; i++)); do
+		grep -q "^SIG $k\$" "$IT_TMP/intr.out" && break
+		sleep 0.025
+	done
+	grep -q "^SIG $k\$" "$IT_TMP/intr.out" ||
+		it_fail "5: signal $k to a reader blocked on events: read() did not return (no EINTR from the daemon): $(cat "$IT_TMP/intr.out")"
+done
+sleeping
+it_ctl_ok enable_group slow
+it_wait_pid "$IPID" 10 || it_fail "5: the reader did not get the event after two interrupted reads: $(cat "$IT_TMP/intr.out")"
+grep -q '^GOT 2 .* group_enabled path=- group=slow reason="by command"$' "$IT_TMP/intr.out" ||
+	it_fail "5: after two interrupted reads the reader got: $(cat "$IT_TMP/intr.out")"
+it_log "5: two signals to a blocked reader: each read() ended with EINTR, the next read got the next event"
 
 it_stop_daemon || it_fail "mpathfs exited with status $? after a clean unmount"
 it_pass
