@@ -9,6 +9,10 @@
  * flap_holdoff, and any failed check in that time starts the wait again.
  * A path failed by command is left to the administrator.
  *
+ * A check that passes after its path failed (by I/O error or time-out)
+ * while it ran saw the path before that failure: it reinstates nothing,
+ * and a fresh check starts right after (PENDING_POLL_NS).
+ *
  * Locking: none of its own (admin thread only); core state through core.c.
  */
 #include <errno.h>
@@ -281,10 +285,15 @@ static void finished(struct mp_monitor *m, struct mp_path_watch *w,
 		     enum mp_check_state s, uint64_t now)
 {
 	struct mp_core_path_view v;
+	bool pass = s == MP_CHECK_READY || (s == MP_CHECK_GHOST && m->ghost_usable);
 
 	account(m, w, now, &v);
+	if (pass && !v.active && v.fail_count != w->check_fail_count) {
+		w->next_check_ns = now + PENDING_POLL_NS;
+		return;
+	}
 	/* a standby path serves once activated, when there is a handler to do it */
-	if (s == MP_CHECK_READY || (s == MP_CHECK_GHOST && m->ghost_usable))
+	if (pass)
 		passed(m, w, &v, s, now);
 	else
 		failed(m, w, &v, s, now);
@@ -335,6 +344,7 @@ void mp_monitor_step(struct mp_monitor *m, uint64_t now_ns)
 				continue;
 			w->ck.ops->start(&w->ck, now_ns);
 			w->checking = true;
+			w->check_fail_count = v.fail_count;
 		}
 		s = w->ck.ops->poll(&w->ck, now_ns);
 		if (s == MP_CHECK_PENDING)

@@ -29,6 +29,7 @@ struct mp_path_watch {
 	struct mp_checker ck;
 	bool ck_ok;			/* init succeeded */
 	bool checking;
+	unsigned check_fail_count;	/* the path's fail_count when the check began */
 	struct mp_prio pr;
 	bool pr_ok;			/* prioritizer init succeeded */
 	bool prioritizing;

@@ -597,6 +597,71 @@ Test(monitor, passing_check_reinstates_path_failed_by_io)
 	cr_assert_str_eq(map_one(), "a");
 }
 
+/* ---- a pass older than the failure ---------------------------------------- */
+
+struct stale_case {
+	char during;		/* how the path fails while its check runs: I/O error, Admin */
+	char fresh;		/* the result of the check that follows: R or F */
+	bool active;		/* after it */
+	enum mp_check_state cs;
+};
+
+static struct stale_case stale_cases[] = {
+	{ 'I', 'R', true, MP_CHECK_READY },
+	{ 'I', 'F', false, MP_CHECK_FAULTY },
+	{ 'A', 'R', false, MP_CHECK_READY },
+};
+
+ParameterizedTestParameters(monitor, pass_older_than_failure_reinstates_nothing)
+{
+	return cr_make_param_array(struct stale_case, stale_cases, MP_ARRAY_SIZE(stale_cases));
+}
+
+static void step_ms(uint64_t ms)
+{
+	rig.now = rig.t0 + ms * MS;
+	mp_monitor_step(&rig.mon, rig.now);
+	rig.stepped = true;
+	rig.last_step = rig.now;
+}
+
+/*
+ * A check under way when its path fails (the I/O that failed it was sent
+ * after the check's read) passes: it saw the path before the failure, so
+ * the path stays failed and a fresh check, 20 ms later, decides.
+ */
+ParameterizedTest(struct stale_case *tc, monitor, pass_older_than_failure_reinstates_nothing)
+{
+	struct check slow_pass = { MP_CHECK_READY, 2 };
+	char fresh[2] = { tc->fresh, 0 };
+
+	rig_config(2, NULL);
+	script(0, &slow_pass, 1);
+	script_str(0, fresh);
+	rig_start();
+	step_ms(0);
+	cr_assert(watch(0)->checking);
+	if (tc->during == 'I')
+		cr_assert_eq(mp_core_fail_path(core(), path(0), "I/O error: test"), 0);
+	else
+		cr_assert_eq(mp_core_fail_path_admin(core(), path(0)), 0);
+	step_ms(20);
+	cr_assert(watch(0)->checking);
+	step_ms(40);
+	cr_assert_not(watch(0)->checking);
+	assert_path(0, false, MP_CHECK_READY);
+	cr_assert_not(log_has("reinstated"), "a pass older than the failure reinstated the path");
+	cr_assert_eq(watch(0)->next_check_ns, rig.t0 + 60 * MS);
+	cr_assert_str_eq(map_one(), "b");
+
+	step_ms(60);
+	assert_starts(0, "0 60ms");
+	assert_path(0, tc->active, tc->cs);
+	cr_assert_eq(view(0).fail_count, 1);
+	cr_assert_str_eq(map_one(), tc->active ? "a" : "b");
+	no_bad_calls();
+}
+
 /* A path failed by the administrator stays failed; its check state still follows the checker. */
 Test(monitor, admin_failed_path_never_reinstated)
 {
