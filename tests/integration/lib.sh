@@ -297,6 +297,20 @@ it_start_extra_daemon() {
 
 # ---------------------------------------------------------------- control
 
+# it_json_assert FILE CODE WHAT: run python3 CODE with d = the JSON in FILE;
+# a failed assert (or a Python error) fails the test, named by WHAT.
+it_json_assert() {
+	local msg
+	msg=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+try:
+    exec(sys.argv[2])
+except AssertionError as e:
+    print("assertion failed: %s" % (e.args[0] if e.args else "(no message)"))
+    sys.exit(1)' "$1" "$2" 2>&1) ||
+		it_fail "$3: $msg; JSON: $(head -c 2000 "$1")"
+}
+
 # it_ctl COMMAND...: write one command to control and print the reply read
 # back on the same fd. Returns non-zero if the write failed (EINVAL).
 it_ctl() {

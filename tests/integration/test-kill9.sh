@@ -110,25 +110,29 @@ k9_kill() {
 
 # k9_reap: after k9_kill: held I/O released, the daemon gone (its exit
 # waits for its path I/O), every writer ended on the error it got.
-k9_reap() {
-	local pid=$K9_PID rc w log last
-	it_release_faults
-	it_wait_pid "$pid" 60
+# k9_wait PID WHAT: its exit status within 60 s, else abort the connection
+# (so nothing stays stuck on it) and fail with "WHAT within 60 s"
+k9_wait() {
+	local rc
+	it_wait_pid "$1" 60
 	rc=$?
 	if [ "$rc" = 124 ]; then
 		k9_abort_conn
-		it_fail "the killed daemon $pid did not exit within 60 s"
+		it_fail "$2 within 60 s"
 	fi
+	return "$rc"
+}
+k9_reap() {
+	local pid=$K9_PID rc w log last
+	it_release_faults
+	k9_wait "$pid" "the killed daemon $pid did not exit"
+	rc=$?
 	[ "$rc" = 137 ] || it_fail "daemon $pid ended with status $rc, not by SIGKILL (137)"
 	it_record -daemon "$pid"
 	IT_DAEMON_PID=""
 	for w in "${!WPIDS[@]}"; do
-		it_wait_pid "${WPIDS[$w]}" 60
+		k9_wait "${WPIDS[$w]}" "writer ${WPIDS[$w]} did not end after the kill"
 		rc=$?
-		if [ "$rc" = 124 ]; then
-			k9_abort_conn
-			it_fail "writer ${WPIDS[$w]} did not end within 60 s of the kill"
-		fi
 		[ "$rc" = 0 ] || it_fail "writer ${WPIDS[$w]} failed (status $rc)"
 	done
 	for log in "${WLOGS[@]}"; do

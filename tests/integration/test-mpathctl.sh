@@ -58,18 +58,10 @@ ctl() {
 		it_fail "mpathctl $*: exit status $rc, expected $want; stdout: '$(head -c 600 "$OUT")'; stderr: '$(head -c 600 "$ERR")'"
 }
 
-# pyjson FILE WHAT CODE: python3 CODE with d = the JSON of FILE; a failed
-# assert fails the test (WHAT names the check)
+# pyjson FILE CODE: python3 CODE with d = the JSON of FILE; a failed
+# assert fails the test
 pyjson() {
-	local msg
-	msg=$(python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-try:
-    exec(sys.argv[2])
-except AssertionError as e:
-    print("assertion failed: %s" % (e.args[0] if e.args else "(no message)"))
-    sys.exit(1)' "$1" "$2" 2>&1) ||
-		it_fail "$2: $msg; JSON: $(head -c 1500 "$1")"
+	it_json_assert "$1" "$2" "$2"
 }
 
 # ---------------------------------------------------------------- help, version

@@ -73,16 +73,8 @@ it_start_daemon
 
 # pyjson WHAT CODE: python3 CODE over d = the JSON reply of "show WHAT json"
 pyjson() {
-	local msg
 	it_ctl show "$1" json >"$IT_TMP/show.json" || it_fail "show $1 json refused"
-	msg=$(python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-try:
-    exec(sys.argv[2])
-except AssertionError as e:
-    print("assertion failed: %s" % (e.args[0] if e.args else "(no message)"))
-    sys.exit(1)' "$IT_TMP/show.json" "$2" 2>&1) ||
-		it_fail "show $1 json: $msg; JSON: $(head -c 2000 "$IT_TMP/show.json")"
+	it_json_assert "$IT_TMP/show.json" "$2" "show $1 json"
 }
 writes() {	# PATH -> its completed writes
 	it_path_json "$1" writes
