@@ -650,6 +650,17 @@ it_path_json() {
 		'.paths[] | select(.name == $n) | .[$f]'
 }
 
+# it_wait_path_writes PATH N WHAT: until PATH has completed N writes (at
+# most 10 s); fails the test with WHAT if it has not.
+it_wait_path_writes() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(it_path_json "$1" writes)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	it_fail "$3"
+}
+
 # ---------------------------------------------------------------- fio
 
 # it_fio_start NAME FIO_ARGS...: a verifying fio in the background (IT_BG):

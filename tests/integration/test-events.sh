@@ -204,11 +204,7 @@ arrived
 # a writer, so path b fails on I/O (round-robin sends it every other write)
 it_bg dd if=/dev/zero of="$IT_DEV" bs=4k count=200000 oflag=direct conv=notrunc status=none
 ddpid=$IT_BG
-for ((i = 0; i < 200; i++)); do
-	[ "$(it_path_json b writes)" -ge 20 ] && break
-	sleep 0.05
-done
-[ "$(it_path_json b writes)" -ge 20 ] || it_fail "path b carries no writes"
+it_wait_path_writes b 20 "path b carries no writes"
 step "faultfs: every I/O on path b fails with EIO, under writes"
 expect path_failed b fast '(I/O error: .*|checker faulty: .*)'
 it_fault b error EIO

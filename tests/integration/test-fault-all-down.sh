@@ -28,11 +28,7 @@ it_start_daemon
 
 it_fio_start down --offset=0 --size=64M --time_based --runtime=30
 fpid=$IT_BG
-for ((i = 0; i < 100; i++)); do
-	[ "$(it_path_json a writes)" -ge 200 ] && break
-	sleep 0.05
-done
-[ "$(it_path_json a writes)" -ge 200 ] || it_fail "path a carries no I/O under fio"
+it_wait_path_writes a 200 "path a carries no I/O under fio"
 
 mark=$(it_log_mark)
 it_fault_all error EIO

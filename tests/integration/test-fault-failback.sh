@@ -55,11 +55,7 @@ run_policy() {	# run_policy FAILBACK FIO_SECONDS
 	it_start_daemon
 	it_fio_start "fb-$1" --offset=0 --size=64M --time_based --runtime="$2"
 	fpid=$IT_BG
-	for ((i = 0; i < 100; i++)); do
-		[ "$(it_path_json a writes)" -ge 200 ] && break
-		sleep 0.05
-	done
-	[ "$(it_path_json a writes)" -ge 200 ] || it_fail "$policy: path a (group fast) carries no I/O"
+	it_wait_path_writes a 200 "$policy: path a (group fast) carries no I/O"
 	expect_active 1 "before the fault"
 
 	# 1. path a dies: I/O moves to slow

@@ -50,11 +50,7 @@ A_DEV=${IT_PATHS[0]}
 # ------------------------------------------------------------ phase 1
 IT_FIO_BACKLOG=0 it_fio_start hang --offset=0 --size=512M --io_size=448M
 fpid=$IT_BG
-for ((i = 0; i < 100; i++)); do
-	[ "$(it_path_json a writes)" -ge 200 ] && break
-	sleep 0.05
-done
-[ "$(it_path_json a writes)" -ge 200 ] || it_fail "path a carries no I/O under fio"
+it_wait_path_writes a 200 "path a carries no I/O under fio"
 mark=$(it_log_mark)
 it_fault a hang
 t_hang=$IT_FAULT_T0

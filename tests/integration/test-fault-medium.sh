@@ -37,11 +37,7 @@ it_start_daemon
 
 it_fio_start medium --offset=$((32 * M)) --size=64M --time_based --runtime=4
 fpid=$IT_BG
-for ((i = 0; i < 100; i++)); do
-	[ "$(it_path_json a writes)" -ge 200 ] && break
-	sleep 0.05
-done
-[ "$(it_path_json a writes)" -ge 200 ] || it_fail "path a (failover: the path in use) carries no I/O"
+it_wait_path_writes a 200 "path a (failover: the path in use) carries no I/O"
 for p in b c; do
 	[ "$(it_path_json "$p" reads)" = 0 ] && [ "$(it_path_json "$p" writes)" = 0 ] ||
 		it_fail "path $p carried I/O with path_selector = failover and path a healthy"
